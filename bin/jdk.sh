@@ -1,0 +1,38 @@
+# Sourced by bin/run and bin/test: finds a JDK 21 or newer and exports JAVA_HOME.
+# Helidon 4 needs Java 21+, while many machines default to an older `java`. Looks at
+# JAVA_HOME, the `java` on PATH, then the usual install folders, newest first.
+
+rotor_java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ {print $2; exit}' \
+    | cut -d. -f1
+}
+
+rotor_find_jdk() {
+  local candidates=() c major
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+  # newest first: sort the folders by the version number in their names
+  while IFS= read -r c; do candidates+=("$c"); done < <(
+    ls -d /usr/lib/jvm/*/bin/java /opt/java/*/bin/java /opt/*jdk*/bin/java \
+          "$HOME"/.sdkman/candidates/java/*/bin/java \
+          /Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java 2>/dev/null | sort -Vr)
+  for c in "${candidates[@]}"; do
+    [ -x "$c" ] || continue
+    # a JDK, not a bare JRE: Maven needs javac beside java
+    [ -x "$(dirname "$(readlink -f "$c")")/javac" ] || continue
+    major=$(rotor_java_major "$c")
+    if [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null; then
+      JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$c")")")
+      export JAVA_HOME
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  cat >&2 <<'MSG'
+rotor: no JDK 21 or newer found (Helidon 4 needs Java 21+).
+Install one, for example Eclipse Temurin 21 or 25 (https://adoptium.net) or
+`apt-get install openjdk-21-jdk`, then run this again or set JAVA_HOME to it.
+MSG
+  return 1
+}

@@ -1,0 +1,76 @@
+package dev.rotor;
+
+import java.lang.System.Logger.Level;
+import java.util.Map;
+
+import dev.rotor.config.ConfigLoader;
+import dev.rotor.config.InvalidSettingException;
+import dev.rotor.demo.DemoService;
+import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.web.BannerService;
+import dev.rotor.web.ErrorResponses;
+
+import io.helidon.config.Config;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.webserver.http.HttpRouting;
+
+import sun.misc.Signal;
+
+/**
+ * Starts one Rotor replica: configuration, then the replica (shared parts, server, routing),
+ * then signal handling. Nothing else lives here.
+ */
+public final class Main {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+    /** Exit status for a configuration that cannot be used. */
+    static final int EXIT_BAD_CONFIG = 2;
+    /** Exit status when the server cannot start (port taken, for instance). */
+    static final int EXIT_START_FAILED = 1;
+
+    private Main() {
+    }
+
+    /**
+     * @param args ignored; configuration comes from application.yaml and the environment
+     */
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        Replica replica;
+        try {
+            Config config = ConfigLoader.load(System.getenv(), Map.of());
+            replica = Replica.start(config, System::exit);
+        } catch (InvalidSettingException e) {
+            System.err.println("rotor: " + e.getMessage());
+            System.exit(EXIT_BAD_CONFIG);
+            return;
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "rotor failed to start: " + e.getMessage(), e);
+            System.exit(EXIT_START_FAILED);
+            return;
+        }
+        // SIGTERM and SIGINT start our own drain; the JVM's default would run shutdown hooks at
+        // once and exit with 143 while requests are still in flight.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), signal -> replica.terminate());
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "cannot handle SIG" + name + " (" + e.getMessage() + "); it ends the process at once");
+            }
+        }
+    }
+
+    /**
+     * The public routes, used by production and by tests alike.
+     *
+     * @param routing  routing to fill
+     * @param parts    the replica's routing-relevant parts
+     */
+    static void routing(HttpRouting.Builder routing, Replica.Parts parts) {
+        ErrorResponses.register(routing);
+        routing.addFilter(new CountingFilter(parts.lifecycle(), parts.leak()))
+                .register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
+        if (parts.demo().endpoints()) {
+            routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));
+        }
+    }
+}

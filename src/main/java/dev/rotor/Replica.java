@@ -1,0 +1,264 @@
+package dev.rotor;
+
+import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
+import java.util.logging.Logger;
+
+import dev.rotor.config.Settings;
+import dev.rotor.demo.DemoConfig;
+import dev.rotor.demo.DemoLeak;
+import dev.rotor.lifecycle.LifecycleConfig;
+import dev.rotor.lifecycle.LifecycleHealthChecks;
+import dev.rotor.lifecycle.LifecycleMetrics;
+import dev.rotor.lifecycle.Quota;
+import dev.rotor.lifecycle.ReplicaLifecycle;
+import dev.rotor.lifecycle.ReplicaService;
+import dev.rotor.lifecycle.RotationCause;
+import dev.rotor.web.WebConfig;
+
+import io.helidon.config.Config;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+/**
+ * One running replica: its lifecycle, its server and every shared part it built, which it
+ * closes in reverse order of creation. It leaves the way its exit mode says once the
+ * lifecycle expires, and drains on {@link #terminate()} (SIGTERM).
+ */
+public final class Replica {
+    private static final System.Logger LOG = System.getLogger(Replica.class.getName());
+    private static final String ADMIN_SOCKET = "admin";
+    private static final Duration TICK = Duration.ofMillis(50);
+
+    private final ReplicaLifecycle lifecycle;
+    private final Deque<AutoCloseable> closeables;
+    private final IntConsumer exit;
+    private final AtomicBoolean leaving = new AtomicBoolean();
+    private volatile WebServer server;
+
+    /**
+     * What the routing needs from a replica.
+     *
+     * @param lifecycle the lifecycle
+     * @param demo      demonstration settings
+     * @param leak      the demonstration leak, run per counted request
+     */
+    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak) {
+    }
+
+    private Replica(ReplicaLifecycle lifecycle, Deque<AutoCloseable> closeables, IntConsumer exit) {
+        this.lifecycle = lifecycle;
+        this.closeables = closeables;
+        this.exit = exit;
+    }
+
+    /**
+     * Validate configuration, build the shared parts, start the server and begin serving.
+     *
+     * @param config the layered configuration
+     * @param exit   ends the process with a status ({@code System::exit} in production)
+     * @return the running replica
+     * @throws dev.rotor.config.InvalidSettingException when a setting cannot be used
+     */
+    public static Replica start(Config config, IntConsumer exit) {
+        // Helidon's own parts (metrics, the service registry) read the global configuration;
+        // hand them ours so that they see the same files and overrides and do not parse the
+        // YAML a second time. Rotor's own code never reads it: settings flow into records.
+        Config.global(config);
+        Settings root = Settings.of(config);
+        Settings rotor = root.node("rotor");
+        WebConfig web = WebConfig.from(root);
+        LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
+        DemoConfig demo = DemoConfig.from(rotor.node("demo"));
+        java.util.logging.Level logLevel = LogLevels.parse(rotor);
+        LogLevels.apply(logLevel);
+
+        String id = rotor.optionalString("replica-id").orElseGet(Replica::randomId);
+        long quota = Quota.draw(lifecycleConfig.maxRequests(), lifecycleConfig.maxRequestsJitter(), new SecureRandom());
+        ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lifecycleConfig, quota, System::nanoTime, Clock.systemUTC());
+        logEffectiveSettings(id, web, lifecycleConfig, demo, logLevel, quota);
+
+        Deque<AutoCloseable> closeables = new ArrayDeque<>();
+        Replica replica = new Replica(lifecycle, closeables, exit);
+        try {
+            closeables.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
+            DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
+            Parts parts = new Parts(lifecycle, demo, leak);
+
+            String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
+            ObserveFeature observe = ObserveFeature.builder()
+                    .observersDiscoverServices(false)
+                    .addObserver(HealthObserver.builder()
+                                         .details(true)
+                                         .useSystemServices(false)
+                                         .addChecks(LifecycleHealthChecks.create(lifecycle).toArray(new io.helidon.health.HealthCheck[0]))
+                                         .build())
+                    .addObserver(MetricsObserver.create())
+                    .sockets(List.of(observeSocket))
+                    .build();
+            ReplicaService status = new ReplicaService(lifecycle);
+            WebServerConfig.Builder builder = WebServer.builder()
+                    .config(config.get("server"))
+                    .port(web.port())
+                    .host(web.host())
+                    .featuresDiscoverServices(false)
+                    .addFeature(observe);
+            if (web.adminPort().isPresent()) {
+                builder.routing(routing -> Main.routing(routing, parts))
+                        .putSocket(ADMIN_SOCKET, socket -> socket.port(web.adminPort().get()).host(web.host()))
+                        .routing(ADMIN_SOCKET, routing -> routing.register("/observe/replica", status));
+            } else {
+                builder.routing(routing -> Main.routing(routing.register("/observe/replica", status), parts));
+            }
+            WebServer server = builder.build();
+            replica.server = server;
+            server.start();
+            closeables.push(server::stop);
+            if (!server.isRunning() || server.port() <= 0) {
+                throw new IllegalStateException("the server did not start listening on " + web.host() + ":"
+                                                        + web.port() + " (see the error above)");
+            }
+
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("rotor-lifecycle").daemon().factory());
+            ticker.scheduleAtFixedRate(lifecycle::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+            closeables.push(ticker::shutdownNow);
+            lifecycle.onExpiry(replica::leave);
+            lifecycle.serving();
+            return replica;
+        } catch (RuntimeException e) {
+            replica.closeAll();
+            throw e;
+        }
+    }
+
+    /**
+     * SIGTERM: drain (readiness down, in-flight requests finish), then stop and exit 0.
+     */
+    public void terminate() {
+        lifecycle.terminate();
+    }
+
+    /**
+     * Stop serving and release everything, without exiting the process (tests).
+     */
+    public void close() {
+        closeAll();
+    }
+
+    /** @return the lifecycle */
+    public ReplicaLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /** @return the public port */
+    public int port() {
+        return server.port();
+    }
+
+    /**
+     * @return the port serving {@code /observe}: the admin port when configured, else the public one
+     */
+    public int observePort() {
+        int admin = server.port(ADMIN_SOCKET);
+        return admin > 0 ? admin : server.port();
+    }
+
+    private void leave(ReplicaLifecycle.Expiry expiry) {
+        boolean signalled = expiry.cause() == RotationCause.SIGNAL;
+        if (!signalled && lifecycle.config().exitMode() == dev.rotor.lifecycle.ExitMode.LIVENESS) {
+            return; // liveness is down now; the orchestrator restarts the container
+        }
+        if (!leaving.compareAndSet(false, true)) {
+            return;
+        }
+        int status = signalled ? 0 : lifecycle.config().exitCode();
+        // not on the (daemon) ticker thread: closing the replica shuts the ticker down, and a
+        // daemon thread would let the JVM end with status 0 once the server threads are gone
+        Thread.ofPlatform().name("rotor-exit").daemon(false).start(() -> {
+            closeAll();
+            LOG.log(Level.INFO, "replica " + lifecycle.id() + " stopped after " + lifecycle.served()
+                    + " requests; exit status " + status);
+            for (var handler : Logger.getLogger("").getHandlers()) {
+                handler.flush();
+            }
+            exit.accept(status);
+        });
+    }
+
+    private void closeAll() {
+        while (!closeables.isEmpty()) {
+            AutoCloseable c = closeables.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "failed to close " + c + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static String randomId() {
+        byte[] bytes = new byte[3];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static void logEffectiveSettings(String id, WebConfig web, LifecycleConfig lc, DemoConfig demo,
+                                             java.util.logging.Level level, long quota) {
+        LOG.log(Level.INFO, "replica " + id + " settings: port=" + web.port() + " host=" + web.host()
+                + " admin-port=" + web.adminPort().map(String::valueOf).orElse("(same as port)")
+                + " log-level=" + level.getName()
+                + " max-requests=" + lc.maxRequests() + " max-requests-jitter=" + lc.maxRequestsJitter()
+                + " quota=" + (quota == 0 ? "off" : quota)
+                + " min-lifetime=" + lc.minLifetime() + " drain-period=" + lc.drainPeriod()
+                + " drain-timeout=" + lc.drainTimeout() + " shutdown-drain-period=" + lc.shutdownDrainPeriod()
+                + " exit-mode=" + lc.exitMode().name().toLowerCase() + " exit-code=" + lc.exitCode()
+                + " demo-endpoints=" + demo.endpoints() + " demo-max-work=" + demo.maxWork()
+                + " demo-leak-bytes-per-request=" + demo.leakBytesPerRequest());
+        if (demo.endpoints() || demo.leakBytesPerRequest() > 0) {
+            LOG.log(Level.WARNING, "demonstration aids are on (ROTOR_DEMO_ENDPOINTS / ROTOR_DEMO_LEAK_BYTES_PER_REQUEST); "
+                    + "do not run them in production");
+        }
+    }
+
+    /** JUL levels from the LOG_LEVEL words operators know. */
+    static final class LogLevels {
+        private LogLevels() {
+        }
+
+        static java.util.logging.Level parse(Settings rotor) {
+            String word = rotor.string("log-level").trim().toUpperCase(java.util.Locale.ROOT);
+            return switch (word) {
+                case "TRACE" -> java.util.logging.Level.FINEST;
+                case "DEBUG" -> java.util.logging.Level.FINE;
+                case "INFO" -> java.util.logging.Level.INFO;
+                case "WARN", "WARNING" -> java.util.logging.Level.WARNING;
+                case "ERROR" -> java.util.logging.Level.SEVERE;
+                default -> throw rotor.invalid("log-level", "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
+            };
+        }
+
+        static void apply(java.util.logging.Level level) {
+            Logger root = Logger.getLogger("");
+            root.setLevel(level);
+            for (var handler : root.getHandlers()) {
+                handler.setLevel(level);
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.rotor.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The documented environment variables and the configuration keys they override.
+ *
+ * <p>Helidon's own environment mapping ({@code SERVER_PORT -> server.port}) is switched
+ * off: only the friendly names listed here are read, so that a stray variable never
+ * changes a setting and every error can name the variable the operator actually set.
+ * An empty variable counts as set to an empty value (used to clear optional keys).
+ */
+public final class EnvOverrides {
+    /** Variable name -> configuration key, in the order the README documents them. */
+    public static final Map<String, String> KEYS = keys();
+
+    private EnvOverrides() {
+    }
+
+    private static Map<String, String> keys() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("PORT", "server.port");
+        m.put("ROTOR_HOST", "server.host");
+        m.put("LOG_LEVEL", "rotor.log-level");
+        m.put("ROTOR_ADMIN_PORT", "rotor.admin-port");
+        m.put("ROTOR_REPLICA_ID", "rotor.replica-id");
+        m.put("ROTOR_MAX_REQUESTS", "rotor.lifecycle.max-requests");
+        m.put("ROTOR_MAX_REQUESTS_JITTER", "rotor.lifecycle.max-requests-jitter");
+        m.put("ROTOR_MIN_LIFETIME", "rotor.lifecycle.min-lifetime");
+        m.put("ROTOR_DRAIN_PERIOD", "rotor.lifecycle.drain-period");
+        m.put("ROTOR_DRAIN_TIMEOUT", "rotor.lifecycle.drain-timeout");
+        m.put("ROTOR_SHUTDOWN_DRAIN_PERIOD", "rotor.lifecycle.shutdown-drain-period");
+        m.put("ROTOR_EXIT_MODE", "rotor.lifecycle.exit-mode");
+        m.put("ROTOR_EXIT_CODE", "rotor.lifecycle.exit-code");
+        m.put("ROTOR_DEMO_ENDPOINTS", "rotor.demo.endpoints");
+        m.put("ROTOR_DEMO_MAX_WORK", "rotor.demo.max-work");
+        m.put("ROTOR_DEMO_LEAK_BYTES_PER_REQUEST", "rotor.demo.leak-bytes-per-request");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * The overrides present in an environment.
+     *
+     * @param env the process environment (or a test's map)
+     * @return configuration key -> value for every documented variable that is set
+     */
+    public static Map<String, String> from(Map<String, String> env) {
+        Map<String, String> values = new LinkedHashMap<>();
+        KEYS.forEach((variable, key) -> {
+            String value = env.get(variable);
+            if (value != null) {
+                values.put(key, value.trim());
+            }
+        });
+        return values;
+    }
+
+    /**
+     * @param key a configuration key
+     * @return the environment variable documented for it
+     */
+    public static Optional<String> variableFor(String key) {
+        return KEYS.entrySet().stream()
+                .filter(e -> e.getValue().equals(key))
+                .map(Map.Entry::getKey)
+                .findFirst();
+    }
+}

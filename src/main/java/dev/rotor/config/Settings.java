@@ -1,0 +1,208 @@
+package dev.rotor.config;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.helidon.config.Config;
+
+/**
+ * Typed, validated reads of one configuration node. Every failure is an
+ * {@link InvalidSettingException} whose message names the key, the environment
+ * variable that sets it and the rejected value, e.g.
+ * {@code invalid configuration: ROTOR_MAX_REQUESTS (rotor.lifecycle.max-requests) = "-5":
+ * must be a whole number from 0 to 100000000}.
+ */
+public final class Settings {
+    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    private final Config node;
+
+    private Settings(Config node) {
+        this.node = node;
+    }
+
+    /**
+     * @param config the root configuration
+     * @return settings over the root
+     */
+    public static Settings of(Config config) {
+        return new Settings(config);
+    }
+
+    /**
+     * @param key a relative key, e.g. {@code lifecycle}
+     * @return settings over that child node
+     */
+    public Settings node(String key) {
+        return new Settings(node.get(key));
+    }
+
+    /**
+     * @param key relative key
+     * @return the raw string, which must be present
+     */
+    public String string(String key) {
+        return raw(key).orElseThrow(() -> invalid(key, null, "is missing (every key has a default in application.yaml)"));
+    }
+
+    /**
+     * @param key relative key
+     * @return the string, empty when absent or blank
+     */
+    public Optional<String> optionalString(String key) {
+        return raw(key).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    /**
+     * @param key relative key
+     * @param min smallest accepted value
+     * @param max largest accepted value
+     * @return the whole number
+     */
+    public long number(String key, long min, long max) {
+        String value = string(key).trim();
+        try {
+            long n = Long.parseLong(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below with the accepted range
+        }
+        throw invalid(key, value, "must be a whole number from " + min + " to " + max);
+    }
+
+    /**
+     * @param key relative key
+     * @param min smallest accepted value
+     * @param max largest accepted value
+     * @return the whole number
+     */
+    public int integer(String key, int min, int max) {
+        return (int) number(key, min, max);
+    }
+
+    /**
+     * @param key relative key
+     * @return a TCP port when the key is set and not blank
+     */
+    public Optional<Integer> optionalPort(String key) {
+        return optionalString(key).map(v -> {
+            try {
+                int port = Integer.parseInt(v);
+                if (port >= 1 && port <= 65535) {
+                    return port;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw invalid(key, v, "must be a port from 1 to 65535, or empty");
+        });
+    }
+
+    /**
+     * @param key relative key
+     * @return {@code true} or {@code false}; nothing else is accepted
+     */
+    public boolean bool(String key) {
+        String value = string(key).trim().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw invalid(key, value, "must be true or false");
+        };
+    }
+
+    /**
+     * @param key relative key
+     * @param min shortest accepted duration
+     * @param max longest accepted duration
+     * @return the duration, written as ISO-8601 ({@code PT15S}) or {@code 15s}, {@code 500ms}, {@code 10m}, {@code 1h}
+     */
+    public Duration duration(String key, Duration min, Duration max) {
+        String value = string(key).trim();
+        Duration d = parseDuration(value);
+        if (d == null) {
+            throw invalid(key, value, "must be a duration such as PT15S, 15s or 500ms");
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw invalid(key, value, "must be between " + min + " and " + max);
+        }
+        return d;
+    }
+
+    /**
+     * @param key     relative key
+     * @param type    enum whose constants, lower-cased with dashes, are the accepted words
+     * @param <E>     enum type
+     * @return the constant
+     */
+    public <E extends Enum<E>> E choice(String key, Class<E> type) {
+        String value = string(key).trim();
+        for (E constant : type.getEnumConstants()) {
+            if (word(constant).equalsIgnoreCase(value)) {
+                return constant;
+            }
+        }
+        StringBuilder accepted = new StringBuilder();
+        for (E constant : type.getEnumConstants()) {
+            accepted.append(accepted.isEmpty() ? "" : ", ").append(word(constant));
+        }
+        throw invalid(key, value, "must be one of " + accepted);
+    }
+
+    /**
+     * A failure for a rule that spans keys (e.g. drain timeout shorter than drain period).
+     *
+     * @param key     relative key the operator should change
+     * @param problem what is wrong, as a sentence fragment
+     * @return the exception to throw
+     */
+    public InvalidSettingException invalid(String key, String problem) {
+        return invalid(key, raw(key).orElse(null), problem);
+    }
+
+    /**
+     * @param constant enum constant
+     * @return how it is written in configuration: lower case, dashes for underscores
+     */
+    public static String word(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static Duration parseDuration(String value) {
+        try {
+            return Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            Matcher m = SHORT_DURATION.matcher(value.toLowerCase(Locale.ROOT));
+            if (!m.matches()) {
+                return null;
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        }
+    }
+
+    private Optional<String> raw(String key) {
+        Config child = node.get(key);
+        return child.exists() && child.isLeaf() ? child.asString().asOptional() : Optional.empty();
+    }
+
+    private InvalidSettingException invalid(String key, String value, String problem) {
+        String fullKey = node.get(key).key().toString();
+        String name = EnvOverrides.variableFor(fullKey)
+                .map(variable -> variable + " (" + fullKey + ")")
+                .orElse(fullKey);
+        String shown = value == null ? "" : " = \"" + value + "\"";
+        return new InvalidSettingException(fullKey, "invalid configuration: " + name + shown + ": " + problem);
+    }
+}

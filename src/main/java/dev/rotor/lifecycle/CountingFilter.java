@@ -1,0 +1,60 @@
+package dev.rotor.lifecycle;
+
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+/**
+ * Counts every public request toward the quota and as in flight; nothing under
+ * {@code /observe} counts. Once the replica is no longer serving, responses carry
+ * {@code Connection: close} and the connection is closed right after the response, so
+ * that no keep-alive connection outlives the drain and no client sends its next request
+ * on a connection that is about to disappear.
+ */
+public final class CountingFilter implements Filter {
+    private final ReplicaLifecycle lifecycle;
+    private final Runnable perCountedRequest;
+
+    /**
+     * @param lifecycle         the replica's lifecycle
+     * @param perCountedRequest extra work for each counted request (the demonstration leak)
+     */
+    public CountingFilter(ReplicaLifecycle lifecycle, Runnable perCountedRequest) {
+        this.lifecycle = lifecycle;
+        this.perCountedRequest = perCountedRequest;
+    }
+
+    /**
+     * @param path request path
+     * @return whether the path belongs to the observability endpoints, which never count
+     */
+    public static boolean isObservePath(String path) {
+        return path.equals("/observe") || path.startsWith("/observe/");
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (isObservePath(req.path().path())) {
+            chain.proceed();
+            return;
+        }
+        lifecycle.requestStarted();
+        perCountedRequest.run();
+        boolean closing = !lifecycle.ready();
+        if (closing) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
+        try {
+            chain.proceed();
+        } finally {
+            lifecycle.requestFinished();
+        }
+        if (closing && res.isSent()) {
+            // Helidon writes "Connection: close" but would keep reading; end the connection here.
+            throw new CloseConnectionException("replica " + lifecycle.id() + " is draining");
+        }
+    }
+}

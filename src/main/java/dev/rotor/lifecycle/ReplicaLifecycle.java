@@ -1,0 +1,314 @@
+package dev.rotor.lifecycle;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The state machine of one replica: {@code STARTING -> SERVING -> DRAINING -> EXPIRED}.
+ *
+ * <p>Requests are counted with {@link #requestStarted()} and {@link #requestFinished()}; time
+ * advances through {@link #tick()}, which a scheduler calls a few times a second and tests call
+ * after moving their clock. A quota reached before the minimum lifetime waits for it. A drain
+ * ends once its period has passed and nothing is in flight, or when the drain timeout is hit;
+ * the expiry listener then decides how the replica leaves. State changes are logged once each,
+ * with the numbers.
+ */
+public final class ReplicaLifecycle {
+    private static final System.Logger LOG = System.getLogger(ReplicaLifecycle.class.getName());
+
+    private final String id;
+    private final LifecycleConfig config;
+    private final long quota;
+    private final LongSupplier nanoClock;
+    private final Clock wallClock;
+    private final long bornNanos;
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private volatile ReplicaState state = ReplicaState.STARTING;
+    private volatile Instant stateSince;
+    private volatile RotationCause cause;
+    private volatile long drainStartNanos;
+    private volatile long drainEndNanos;
+    private volatile Duration drainPeriod;
+    private volatile boolean waitingForMinLifetime;
+    private volatile Consumer<Expiry> expiryListener = expiry -> { };
+
+    /**
+     * @param id        replica id used in logs
+     * @param config    lifecycle settings
+     * @param quota     the drawn quota (0 = no request rotation), see {@link Quota#draw}
+     * @param nanoClock monotonic clock ({@link System#nanoTime} in production)
+     * @param wallClock wall clock for the times shown to people
+     */
+    public ReplicaLifecycle(String id, LifecycleConfig config, long quota, LongSupplier nanoClock, Clock wallClock) {
+        this.id = id;
+        this.config = config;
+        this.quota = quota;
+        this.nanoClock = nanoClock;
+        this.wallClock = wallClock;
+        this.bornNanos = nanoClock.getAsLong();
+        this.stateSince = wallClock.instant();
+    }
+
+    /**
+     * What the expiry listener is told.
+     *
+     * @param cause    why the replica drained
+     * @param timedOut whether the drain timeout cut it short
+     * @param inFlight requests still in flight at expiry
+     */
+    public record Expiry(RotationCause cause, boolean timedOut, int inFlight) {
+    }
+
+    /**
+     * @param listener called once, outside any lock, when the replica expires
+     */
+    public void onExpiry(Consumer<Expiry> listener) {
+        this.expiryListener = listener;
+    }
+
+    /**
+     * The server, pools and checks are up: start serving and counting.
+     */
+    public void serving() {
+        lock.lock();
+        try {
+            if (state == ReplicaState.STARTING) {
+                moveTo(ReplicaState.SERVING);
+                LOG.log(Level.INFO, "replica " + id + " serving " + human(Duration.ofMillis(
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime())) + " after JVM start: quota "
+                        + (quota == 0 ? "off" : quota + " requests (" + config.quotaRange() + ")")
+                        + ", min lifetime " + config.minLifetime() + ", drain " + config.drainPeriod()
+                        + " (timeout " + config.drainTimeout() + "), exit mode "
+                        + config.exitMode().name().toLowerCase());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A public request arrived: count it toward the quota and as in flight.
+     */
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+        long n = served.incrementAndGet();
+        if (quota > 0 && n >= quota && state == ReplicaState.SERVING) {
+            tick();
+        }
+    }
+
+    /**
+     * A public request finished (its response is written).
+     */
+    public void requestFinished() {
+        inFlight.decrementAndGet();
+    }
+
+    /**
+     * Evaluate the time-based transitions: minimum lifetime over, drain complete.
+     */
+    public void tick() {
+        Expiry expiry = null;
+        lock.lock();
+        try {
+            if (state == ReplicaState.SERVING && quota > 0 && served.get() >= quota) {
+                Duration age = age();
+                if (age.compareTo(config.minLifetime()) < 0) {
+                    if (!waitingForMinLifetime) {
+                        waitingForMinLifetime = true;
+                        LOG.log(Level.INFO, "replica " + id + " reached its quota (" + served.get() + " of " + quota
+                                + " requests in " + human(age) + ") before its minimum lifetime "
+                                + config.minLifetime() + "; it keeps serving for another "
+                                + human(config.minLifetime().minus(age)));
+                    }
+                } else {
+                    startDrain(RotationCause.QUOTA, config.drainPeriod());
+                    LOG.log(Level.INFO, "replica " + id + " reached its quota (" + served.get() + " of " + quota
+                            + " requests in " + human(age) + "); draining: readiness down for " + drainPeriod);
+                }
+            }
+            if (state == ReplicaState.DRAINING) {
+                expiry = expireIfDrained();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (expiry != null) {
+            expiryListener.accept(expiry);
+        }
+    }
+
+    /**
+     * The process was asked to stop. Readiness goes down for the shutdown drain period; a drain
+     * already under way keeps its start but ends no later than the shutdown period would. An
+     * already expired replica is told to leave at once.
+     */
+    public void terminate() {
+        Expiry expiry = null;
+        lock.lock();
+        try {
+            switch (state) {
+            case STARTING, SERVING -> {
+                startDrain(RotationCause.SIGNAL, config.shutdownDrainPeriod());
+                LOG.log(Level.INFO, "replica " + id + " asked to stop after " + served.get() + " requests in "
+                        + human(age()) + "; draining: readiness down for " + drainPeriod + ", "
+                        + inFlight.get() + " requests in flight");
+            }
+            case DRAINING -> {
+                cause = RotationCause.SIGNAL;
+                Duration sinceStart = Duration.ofNanos(nanoClock.getAsLong() - drainStartNanos);
+                Duration shorter = sinceStart.plus(config.shutdownDrainPeriod());
+                if (shorter.compareTo(drainPeriod) < 0) {
+                    drainPeriod = shorter;
+                }
+                LOG.log(Level.INFO, "replica " + id + " asked to stop while draining; leaving once drained");
+            }
+            case EXPIRED -> {
+                cause = RotationCause.SIGNAL;
+                expiry = new Expiry(RotationCause.SIGNAL, false, inFlight.get());
+            }
+            default -> throw new IllegalStateException(state.name());
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (expiry != null) {
+            expiryListener.accept(expiry);
+        } else {
+            tick();
+        }
+    }
+
+    private void startDrain(RotationCause why, Duration period) {
+        cause = why;
+        drainPeriod = period;
+        drainStartNanos = nanoClock.getAsLong();
+        moveTo(ReplicaState.DRAINING);
+    }
+
+    private Expiry expireIfDrained() {
+        long now = nanoClock.getAsLong();
+        Duration draining = Duration.ofNanos(now - drainStartNanos);
+        int active = inFlight.get();
+        boolean periodOver = draining.compareTo(drainPeriod) >= 0;
+        boolean timedOut = draining.compareTo(config.drainTimeout()) >= 0;
+        if (!(periodOver && active == 0) && !timedOut) {
+            return null;
+        }
+        drainEndNanos = now;
+        moveTo(ReplicaState.EXPIRED);
+        boolean cut = active > 0;
+        String how = cause == RotationCause.SIGNAL ? "stopping"
+                : switch (config.exitMode()) {
+                    case LIVENESS -> "liveness down, the orchestrator restarts it";
+                    case EXIT -> "stopping and exiting with code " + config.exitCode();
+                };
+        if (cut) {
+            LOG.log(Level.WARNING, "replica " + id + " drain timed out after " + human(draining) + " with " + active
+                    + " requests still in flight (" + served.get() + " served); expired: " + how);
+        } else {
+            LOG.log(Level.INFO, "replica " + id + " drained in " + human(draining) + " (" + served.get()
+                    + " served, none in flight); expired: " + how);
+        }
+        return new Expiry(cause, cut, active);
+    }
+
+    private void moveTo(ReplicaState next) {
+        state = next;
+        stateSince = wallClock.instant();
+    }
+
+    /** @return replica id */
+    public String id() {
+        return id;
+    }
+
+    /** @return current state */
+    public ReplicaState state() {
+        return state;
+    }
+
+    /** @return when the current state was entered */
+    public Instant stateSince() {
+        return stateSince;
+    }
+
+    /** @return public requests counted so far */
+    public long served() {
+        return served.get();
+    }
+
+    /** @return the drawn quota, 0 when off */
+    public long quota() {
+        return quota;
+    }
+
+    /** @return public requests in flight */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** @return time since this lifecycle was created (process boot, in practice) */
+    public Duration age() {
+        return Duration.ofNanos(nanoClock.getAsLong() - bornNanos);
+    }
+
+    /** @return why the replica is draining or expired; null while it is not */
+    public RotationCause cause() {
+        return cause;
+    }
+
+    /** @return how long the current (or last) drain has lasted; zero if none started */
+    public Duration drainDuration() {
+        if (state.ordinal() < ReplicaState.DRAINING.ordinal()) {
+            return Duration.ZERO;
+        }
+        long end = state == ReplicaState.EXPIRED ? drainEndNanos : nanoClock.getAsLong();
+        return Duration.ofNanos(end - drainStartNanos);
+    }
+
+    /** @return the settings this lifecycle runs with */
+    public LifecycleConfig config() {
+        return config;
+    }
+
+    /** @return whether the startup probe should pass */
+    public boolean started() {
+        return state != ReplicaState.STARTING;
+    }
+
+    /** @return whether load balancers should send traffic */
+    public boolean ready() {
+        return state == ReplicaState.SERVING;
+    }
+
+    /** @return whether the liveness probe should pass: down only once expired in liveness mode */
+    public boolean live() {
+        return !(state == ReplicaState.EXPIRED && config.exitMode() == ExitMode.LIVENESS);
+    }
+
+    /**
+     * @param d a duration
+     * @return it as people read it: {@code 9m12s}, {@code 15.2s}, {@code 1h3m}
+     */
+    static String human(Duration d) {
+        long seconds = d.toSeconds();
+        if (seconds < 60) {
+            return String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+        }
+        if (seconds < 3600) {
+            return (seconds / 60) + "m" + (seconds % 60) + "s";
+        }
+        return (seconds / 3600) + "h" + (seconds % 3600 / 60) + "m";
+    }
+}

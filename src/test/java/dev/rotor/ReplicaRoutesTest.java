@@ -1,0 +1,203 @@
+package dev.rotor;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.rotor.lifecycle.ReplicaState;
+import dev.rotor.support.Await;
+import dev.rotor.support.Http;
+import dev.rotor.support.TestReplica;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+/**
+ * The real routes on a real socket, in process.
+ */
+class ReplicaRoutesTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void probesMetricsAndStatusNeverCountButPublicRoutesDo() {
+        try (TestReplica r = TestReplica.start(Map.of())) {
+            for (String path : List.of("/observe/health/ready", "/observe/health/live", "/observe/health/started",
+                                       "/observe/health", "/observe/metrics", "/observe/replica")) {
+                assertThat(path, Http.status(r.port(), path), is(200));
+            }
+            assertThat(r.replica().lifecycle().served(), is(0L));
+            assertThat(Http.status(r.port(), "/"), is(200));
+            assertThat(Http.status(r.port(), "/no-such-route"), is(404));
+            assertThat(r.replica().lifecycle().served(), is(2L));
+        }
+    }
+
+    @Test
+    void afterTheQuotaReadinessFailsWhileLivenessAndServingContinueThenLivenessFails() {
+        try (TestReplica r = TestReplica.start(Map.of("rotor.lifecycle.max-requests", "3",
+                                                      "rotor.lifecycle.max-requests-jitter", "0",
+                                                      "rotor.lifecycle.drain-period", "PT0.5S"))) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(Http.status(r.port(), "/"), is(200));
+            }
+            assertThat(Http.status(r.port(), "/observe/health/ready"), is(200));
+            assertThat(Http.status(r.port(), "/"), is(200)); // the third request reaches the quota
+            assertThat(Http.status(r.port(), "/observe/health/ready"), is(503));
+            assertThat(Http.status(r.port(), "/observe/health/live"), is(200));
+            HttpResponse<String> during = Http.get(r.port(), "/");
+            assertThat(during.statusCode(), is(200));
+            assertThat(during.body(), containsString("\"state\":\"DRAINING\""));
+            Await.equal("liveness", WAIT, () -> Http.status(r.port(), "/observe/health/live"), 503);
+            assertThat(r.replica().lifecycle().state(), is(ReplicaState.EXPIRED));
+            assertThat(Http.status(r.port(), "/observe/health/ready"), is(503));
+            assertThat(Http.status(r.port(), "/observe/health/started"), is(200));
+            assertThat("liveness mode never exits the process", r.exitStatus().isDone(), is(false));
+        }
+    }
+
+    @Test
+    void exitModeAsksToExitWithTheConfiguredCode() throws Exception {
+        try (TestReplica r = TestReplica.start(Map.of("rotor.lifecycle.max-requests", "1",
+                                                      "rotor.lifecycle.max-requests-jitter", "0",
+                                                      "rotor.lifecycle.drain-period", "PT0.2S",
+                                                      "rotor.lifecycle.exit-mode", "exit",
+                                                      "rotor.lifecycle.exit-code", "7"))) {
+            int port = r.port();
+            assertThat(Http.status(port, "/"), is(200));
+            assertThat(r.exitStatus().get(10, java.util.concurrent.TimeUnit.SECONDS), is(7));
+            assertThat("the server was stopped before the exit", Http.status(port, "/"), is(-1));
+        }
+    }
+
+    @Test
+    void drainingResponsesCloseTheirConnection() throws Exception {
+        try (TestReplica r = TestReplica.start(Map.of("rotor.lifecycle.max-requests", "2",
+                                                      "rotor.lifecycle.max-requests-jitter", "0",
+                                                      "rotor.lifecycle.drain-period", "PT30S"));
+             Socket socket = new Socket("127.0.0.1", r.port())) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            String request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            List<String> first = readResponse(in);
+            assertThat(first, hasItem("connection: keep-alive"));
+
+            out.write(request.getBytes(StandardCharsets.US_ASCII)); // reaches the quota
+            List<String> second = readResponse(in);
+            assertThat(second.getFirst(), is("HTTP/1.1 200 OK"));
+            assertThat(second, hasItem("connection: close"));
+            assertThat(second, not(hasItem("connection: keep-alive")));
+            assertThat("the server closes the connection after a draining response", in.read(), is(-1));
+        }
+    }
+
+    @Test
+    void unknownRoutesAnswerInTheJsonErrorShape() {
+        try (TestReplica r = TestReplica.start(Map.of())) {
+            HttpResponse<String> res = Http.get(r.port(), "/no/such/thing");
+            assertThat(res.statusCode(), is(404));
+            assertThat(res.headers().firstValue("content-type").orElse(""), containsString("application/json"));
+            assertThat(res.body(), containsString("\"error\":\"not_found\""));
+            assertThat(res.body(), containsString("/no/such/thing"));
+        }
+    }
+
+    @Test
+    void bannerNamesServiceVersionReplicaAndState() {
+        try (TestReplica r = TestReplica.start(Map.of("rotor.replica-id", "abc123"))) {
+            HttpResponse<String> res = Http.get(r.port(), "/");
+            assertThat(res.body(), containsString("\"service\":\"rotor\""));
+            assertThat(res.body(), containsString("\"version\":\"0.1.0\""));
+            assertThat(res.body(), containsString("\"replica\":\"abc123\""));
+            assertThat(res.body(), containsString("\"state\":\"SERVING\""));
+        }
+    }
+
+    @Test
+    void demoWorkIsOffByDefaultAndValidatesItsParameterWhenOn() {
+        try (TestReplica off = TestReplica.start(Map.of())) {
+            assertThat(Http.status(off.port(), "/demo/work?ms=1"), is(404));
+        }
+        try (TestReplica r = TestReplica.start(Map.of("rotor.demo.endpoints", "true"))) {
+            for (String bad : List.of("abc", "-1", "10001", "1.5")) {
+                HttpResponse<String> res = Http.get(r.port(), "/demo/work?ms=" + bad);
+                assertThat(bad, res.statusCode(), is(400));
+                assertThat(res.body(), containsString("\"error\":\"invalid_parameter\""));
+            }
+            HttpResponse<String> ok = Http.get(r.port(), "/demo/work?ms=20");
+            assertThat(ok.statusCode(), is(200));
+            assertThat(ok.body(), containsString("\"workedMs\":20"));
+        }
+    }
+
+    @Test
+    void metricsExportTheLifecycle() {
+        try (TestReplica r = TestReplica.start(Map.of("rotor.lifecycle.max-requests", "50",
+                                                      "rotor.lifecycle.max-requests-jitter", "0"))) {
+            Http.get(r.port(), "/");
+            Http.get(r.port(), "/");
+            String metrics = Http.get(r.port(), "/observe/metrics").body();
+            List<String> lines = new ArrayList<>(metrics.lines().toList());
+            assertThat(lines, hasItem("rotor_replica_requests_total{scope=\"application\",} 2.0"));
+            assertThat(lines, hasItem("rotor_replica_quota{scope=\"application\",} 50.0"));
+            assertThat(lines, hasItem("rotor_replica_state{scope=\"application\",state=\"SERVING\",} 1.0"));
+            assertThat(lines, hasItem("rotor_replica_state{scope=\"application\",state=\"DRAINING\",} 0.0"));
+            assertThat(lines, hasItem("rotor_inflight_requests{scope=\"application\",} 0.0"));
+            assertThat(lines, hasItem("rotor_drain_seconds{scope=\"application\",} 0.0"));
+            assertThat(metrics, containsString("rotor_replica_age_seconds{"));
+            assertThat("JVM meters are exported too", metrics, containsString("memory_usedHeap_bytes"));
+        }
+    }
+
+    @Test
+    void adminPortServesObserveApartFromThePublicPort() throws Exception {
+        int adminPort;
+        try (var probe = new java.net.ServerSocket(0)) {
+            adminPort = probe.getLocalPort();
+        }
+        try (TestReplica r = TestReplica.start(Map.of("rotor.admin-port", String.valueOf(adminPort)))) {
+            assertThat(r.observePort(), is(adminPort));
+            assertThat(Http.status(adminPort, "/observe/health/ready"), is(200));
+            assertThat(Http.status(adminPort, "/observe/replica"), is(200));
+            assertThat(Http.status(adminPort, "/observe/metrics"), is(200));
+            assertThat(Http.status(r.port(), "/observe/health/ready"), is(404));
+            assertThat(Http.status(r.port(), "/"), is(200));
+            assertThat(r.replica().lifecycle().served(), is(1L));
+        }
+    }
+
+    private static List<String> readResponse(BufferedReader in) throws Exception {
+        List<String> lines = new ArrayList<>();
+        String status = in.readLine();
+        lines.add(status);
+        int length = 0;
+        String line;
+        while ((line = in.readLine()) != null && !line.isEmpty()) {
+            String lower = line.toLowerCase(java.util.Locale.ROOT);
+            lines.add(lower);
+            if (lower.startsWith("content-length:")) {
+                length = Integer.parseInt(lower.substring("content-length:".length()).trim());
+            }
+        }
+        char[] body = new char[length];
+        int read = 0;
+        while (read < length) {
+            read += in.read(body, read, length - read);
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.rotor.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import dev.rotor.lifecycle.ExitMode;
+import dev.rotor.lifecycle.LifecycleConfig;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class SettingsTest {
+    private static LifecycleConfig lifecycle(Map<String, String> env) {
+        return LifecycleConfig.from(Settings.of(ConfigLoader.load(env, Map.of())).node("rotor").node("lifecycle"));
+    }
+
+    @Test
+    void defaultsComeFromApplicationYaml() {
+        LifecycleConfig c = lifecycle(Map.of());
+        assertThat(c.maxRequests(), is(800L));
+        assertThat(c.maxRequestsJitter(), is(200L));
+        assertThat(c.exitMode(), is(ExitMode.LIVENESS));
+        assertThat(c.exitCode(), is(0));
+    }
+
+    @Test
+    void environmentOverridesTheFile() {
+        LifecycleConfig c = lifecycle(Map.of("ROTOR_MAX_REQUESTS", "30",
+                                             "ROTOR_MAX_REQUESTS_JITTER", "0",
+                                             "ROTOR_DRAIN_PERIOD", "PT1S",
+                                             "ROTOR_MIN_LIFETIME", "10m",
+                                             "ROTOR_EXIT_MODE", "exit",
+                                             "ROTOR_EXIT_CODE", "3"));
+        assertThat(c.maxRequests(), is(30L));
+        assertThat(c.maxRequestsJitter(), is(0L));
+        assertThat(c.drainPeriod(), is(Duration.ofSeconds(1)));
+        assertThat(c.minLifetime(), is(Duration.ofMinutes(10)));
+        assertThat(c.exitMode(), is(ExitMode.EXIT));
+        assertThat(c.exitCode(), is(3));
+    }
+
+    @Test
+    void negativeQuotaNamesTheVariableAndValue() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                                                 () -> lifecycle(Map.of("ROTOR_MAX_REQUESTS", "-5")));
+        assertThat(e.getMessage(), containsString("ROTOR_MAX_REQUESTS (rotor.lifecycle.max-requests)"));
+        assertThat(e.getMessage(), containsString("\"-5\""));
+    }
+
+    @Test
+    void unknownExitModeListsTheAcceptedWords() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                                                 () -> lifecycle(Map.of("ROTOR_EXIT_MODE", "sometimes")));
+        assertThat(e.getMessage(), containsString("ROTOR_EXIT_MODE"));
+        assertThat(e.getMessage(), containsString("\"sometimes\""));
+        assertThat(e.getMessage(), containsString("liveness, exit"));
+    }
+
+    @Test
+    void badDurationIsRejected() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                                                 () -> lifecycle(Map.of("ROTOR_DRAIN_PERIOD", "soon")));
+        assertThat(e.getMessage(), containsString("ROTOR_DRAIN_PERIOD"));
+    }
+
+    @Test
+    void drainTimeoutShorterThanDrainPeriodIsRejected() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                                                 () -> lifecycle(Map.of("ROTOR_DRAIN_PERIOD", "PT20S",
+                                                                        "ROTOR_DRAIN_TIMEOUT", "PT10S")));
+        assertThat(e.getMessage(), containsString("ROTOR_DRAIN_TIMEOUT"));
+    }
+
+    @Test
+    void acceptsShortDurationForms() {
+        assertThat(Settings.parseDuration("500ms"), is(Duration.ofMillis(500)));
+        assertThat(Settings.parseDuration("15s"), is(Duration.ofSeconds(15)));
+        assertThat(Settings.parseDuration("PT15S"), is(Duration.ofSeconds(15)));
+        assertThat(Settings.parseDuration("fifteen"), is((Duration) null));
+    }
+
+    @Test
+    void everyDocumentedVariableSetsAKeyThatApplicationYamlDefines() {
+        Config file = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.file(Path.of("application.yaml")))
+                .build();
+        EnvOverrides.KEYS.forEach((variable, key) ->
+                assertThat(variable + " -> " + key + " must exist in application.yaml", file.get(key).exists(), is(true)));
+    }
+
+    @Test
+    void everyDocumentedVariableIsNamedInApplicationYamlAndReadme() throws Exception {
+        String yaml = Files.readString(Path.of("application.yaml"));
+        String readme = Files.readString(Path.of("README.md"));
+        for (String variable : EnvOverrides.KEYS.keySet()) {
+            assertThat(variable + " documented in application.yaml", yaml.contains(variable + ":"), is(true));
+            assertThat(variable + " documented in README.md", readme.contains("`" + variable + "`"), is(true));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.rotor.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built jar run as a real subprocess, as an operator would run it: {@code java -jar
+ * target/rotor.jar} with environment variables. Output goes to a file the test can read;
+ * the process is stopped by its own PID when the test ends.
+ */
+public final class JarProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final int port;
+
+    private JarProcess(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /**
+     * @param env environment for the replica; PORT is added (a free port) unless given
+     * @return the started process (not yet necessarily listening)
+     */
+    public static JarProcess start(Map<String, String> env) {
+        try {
+            Map<String, String> all = new HashMap<>(env);
+            int port = all.containsKey("PORT") ? Integer.parseInt(all.get("PORT")) : freePort();
+            all.put("PORT", String.valueOf(port));
+            all.putIfAbsent("ROTOR_HOST", "127.0.0.1");
+            Path log = Files.createTempFile("rotor-it-", ".log");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx128m", "-jar", jar().toString()));
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    // a directory without application.yaml: the jar's own copy is used
+                    .directory(log.getParent().toFile());
+            builder.environment().keySet().removeIf(k -> k.startsWith("ROTOR_") || k.equals("PORT") || k.equals("LOG_LEVEL"));
+            builder.environment().putAll(all);
+            return new JarProcess(builder.start(), log, port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @return a port that was free a moment ago
+     */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @return the jar under test */
+    public static Path jar() {
+        return Path.of(System.getProperty("rotor.jar", "target/rotor.jar"));
+    }
+
+    /**
+     * Wait until {@code /observe/health/ready} answers 200.
+     *
+     * @return this
+     */
+    public JarProcess awaitReady() {
+        Await.until("replica ready on port " + port + "; log:\n" + output(), Duration.ofSeconds(30),
+                    () -> !process.isAlive() || Http.status(port, "/observe/health/ready") == 200);
+        if (!process.isAlive()) {
+            throw new AssertionError("replica exited with " + process.exitValue() + " before it was ready:\n" + output());
+        }
+        return this;
+    }
+
+    /** @return public port */
+    public int port() {
+        return port;
+    }
+
+    /** @return the process id */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Send SIGTERM. */
+    public void sigterm() {
+        process.destroy();
+    }
+
+    /**
+     * @param timeout how long to wait
+     * @return the exit status
+     */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("replica still running after " + timeout + ":\n" + output());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** @return whether the process still runs */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** @return everything the process printed so far */
+    public String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // a temp file; the OS cleans it up
+        }
+    }
+}
