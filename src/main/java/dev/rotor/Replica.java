@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,9 @@ import dev.rotor.lifecycle.Quota;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.ReplicaService;
 import dev.rotor.lifecycle.RotationCause;
+import dev.rotor.redis.RedisConfig;
+import dev.rotor.redis.RedisMetrics;
+import dev.rotor.redis.SharedRedis;
 import dev.rotor.web.WebConfig;
 
 import io.helidon.config.Config;
@@ -57,8 +61,9 @@ public final class Replica {
      * @param lifecycle the lifecycle
      * @param demo      demonstration settings
      * @param leak      the demonstration leak, run per counted request
+     * @param redis     the shared Redis client, when {@code REDIS_URL} is set
      */
-    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak) {
+    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis) {
     }
 
     private Replica(ReplicaLifecycle lifecycle, Deque<AutoCloseable> closeables, IntConsumer exit) {
@@ -85,20 +90,29 @@ public final class Replica {
         WebConfig web = WebConfig.from(root);
         LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
         DemoConfig demo = DemoConfig.from(rotor.node("demo"));
+        RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
         String id = rotor.optionalString("replica-id").orElseGet(Replica::randomId);
         long quota = Quota.draw(lifecycleConfig.maxRequests(), lifecycleConfig.maxRequestsJitter(), new SecureRandom());
         ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lifecycleConfig, quota, System::nanoTime, Clock.systemUTC());
-        logEffectiveSettings(id, web, lifecycleConfig, demo, logLevel, quota);
+        logEffectiveSettings(id, web, lifecycleConfig, demo, redisConfig, logLevel, quota);
 
         Deque<AutoCloseable> closeables = new ArrayDeque<>();
         Replica replica = new Replica(lifecycle, closeables, exit);
         try {
             closeables.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
+            Optional<SharedRedis> redis = redisConfig.url().map(url -> new SharedRedis(redisConfig, System::nanoTime));
+            if (redis.isPresent()) {
+                closeables.push(redis.get());
+                closeables.push(new RedisMetrics(Metrics.globalRegistry(), redis.get()));
+            } else {
+                LOG.log(Level.INFO, "no REDIS_URL: this replica shares nothing with others; "
+                        + "everything that would live in Redis is local to it");
+            }
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
-            Parts parts = new Parts(lifecycle, demo, leak);
+            Parts parts = new Parts(lifecycle, demo, leak, redis);
 
             String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
             ObserveFeature observe = ObserveFeature.builder()
@@ -219,7 +233,7 @@ public final class Replica {
     }
 
     private static void logEffectiveSettings(String id, WebConfig web, LifecycleConfig lc, DemoConfig demo,
-                                             java.util.logging.Level level, long quota) {
+                                             RedisConfig redis, java.util.logging.Level level, long quota) {
         LOG.log(Level.INFO, "replica " + id + " settings: port=" + web.port() + " host=" + web.host()
                 + " admin-port=" + web.adminPort().map(String::valueOf).orElse("(same as port)")
                 + " log-level=" + level.getName()
@@ -229,7 +243,8 @@ public final class Replica {
                 + " drain-timeout=" + lc.drainTimeout() + " shutdown-drain-period=" + lc.shutdownDrainPeriod()
                 + " exit-mode=" + lc.exitMode().name().toLowerCase() + " exit-code=" + lc.exitCode()
                 + " demo-endpoints=" + demo.endpoints() + " demo-max-work=" + demo.maxWork()
-                + " demo-leak-bytes-per-request=" + demo.leakBytesPerRequest());
+                + " demo-leak-bytes-per-request=" + demo.leakBytesPerRequest()
+                + " redis=" + redis.safeUrl() + " redis-pool-max=" + redis.poolMax());
         if (demo.endpoints() || demo.leakBytesPerRequest() > 0) {
             LOG.log(Level.WARNING, "demonstration aids are on (ROTOR_DEMO_ENDPOINTS / ROTOR_DEMO_LEAK_BYTES_PER_REQUEST); "
                     + "do not run them in production");

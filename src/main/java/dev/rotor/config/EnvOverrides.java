@@ -26,6 +26,13 @@ public final class EnvOverrides {
         m.put("LOG_LEVEL", "rotor.log-level");
         m.put("ROTOR_ADMIN_PORT", "rotor.admin-port");
         m.put("ROTOR_REPLICA_ID", "rotor.replica-id");
+        m.put("REDIS_URL", "rotor.redis.url");
+        m.put("REDIS_POOL_MAX", "rotor.redis.pool-max");
+        m.put("ROTOR_REDIS_CONNECT_TIMEOUT", "rotor.redis.connect-timeout");
+        m.put("ROTOR_REDIS_TIMEOUT", "rotor.redis.socket-timeout");
+        m.put("ROTOR_REDIS_BORROW_TIMEOUT", "rotor.redis.borrow-timeout");
+        m.put("ROTOR_REDIS_CIRCUIT_FAILURES", "rotor.redis.circuit.failure-threshold");
+        m.put("ROTOR_REDIS_CIRCUIT_OPEN_FOR", "rotor.redis.circuit.open-for");
         m.put("ROTOR_MAX_REQUESTS", "rotor.lifecycle.max-requests");
         m.put("ROTOR_MAX_REQUESTS_JITTER", "rotor.lifecycle.max-requests-jitter");
         m.put("ROTOR_MIN_LIFETIME", "rotor.lifecycle.min-lifetime");

@@ -1,0 +1,62 @@
+package dev.rotor.redis;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Optional;
+
+import dev.rotor.config.Settings;
+
+/**
+ * Redis settings ({@code rotor.redis}).
+ *
+ * @param url              {@code redis://[user:password@]host:port[/db]} or {@code rediss://...}; empty = no Redis
+ * @param poolMax          most connections open at once
+ * @param connectTimeout   TCP connect bound
+ * @param socketTimeout    bound on one command's reply
+ * @param borrowTimeout    longest wait for a free pooled connection
+ * @param failureThreshold consecutive failures that open the circuit
+ * @param openFor          how long the circuit stays open before one probe is let through
+ */
+public record RedisConfig(Optional<URI> url,
+                          int poolMax,
+                          Duration connectTimeout,
+                          Duration socketTimeout,
+                          Duration borrowTimeout,
+                          int failureThreshold,
+                          Duration openFor) {
+    /**
+     * @param s the {@code rotor.redis} node
+     * @return validated settings
+     */
+    public static RedisConfig from(Settings s) {
+        Optional<URI> url = s.optionalString("url").map(raw -> {
+            try {
+                URI uri = new URI(raw);
+                if (!("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw s.invalid("url", "must look like redis://host:6379 (or rediss:// for TLS)");
+                }
+                return uri;
+            } catch (URISyntaxException e) {
+                throw s.invalid("url", "must look like redis://host:6379 (or rediss:// for TLS)");
+            }
+        });
+        Duration max = Duration.ofSeconds(10);
+        return new RedisConfig(url,
+                               s.integer("pool-max", 1, 10_000),
+                               s.duration("connect-timeout", Duration.ofMillis(1), max),
+                               s.duration("socket-timeout", Duration.ofMillis(1), max),
+                               s.duration("borrow-timeout", Duration.ofMillis(1), max),
+                               s.node("circuit").integer("failure-threshold", 1, 1000),
+                               s.node("circuit").duration("open-for", Duration.ofMillis(10), Duration.ofMinutes(10)));
+    }
+
+    /**
+     * @return the URL without credentials, for logs
+     */
+    public String safeUrl() {
+        return url.map(u -> u.getScheme() + "://" + u.getHost() + ":" + (u.getPort() < 0 ? 6379 : u.getPort())
+                + (u.getPath() == null ? "" : u.getPath()))
+                .orElse("(none)");
+    }
+}

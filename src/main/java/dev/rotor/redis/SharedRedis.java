@@ -1,0 +1,117 @@
+package dev.rotor.redis;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+
+/**
+ * The replica's one Redis client, built once in {@code Replica} and closed on shutdown.
+ * A bounded pool ({@code pool-max}) whose borrow, connect and reply waits are all bounded,
+ * behind a {@link RedisCircuit}: once Redis has failed a few times in a row, calls fail at
+ * once with {@link RedisUnavailableException} and callers use their local fallback.
+ * Building it never touches the network, so a Redis that is down at boot is an outage
+ * like any other, not a failed start.
+ */
+public final class SharedRedis implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SharedRedis.class.getName());
+
+    private final RedisConfig config;
+    private final JedisPool pool;
+    private final RedisCircuit circuit;
+
+    /**
+     * @param config    settings; {@code config.url()} must be present
+     * @param nanoClock monotonic clock for the circuit
+     */
+    public SharedRedis(RedisConfig config, LongSupplier nanoClock) {
+        this.config = config;
+        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        poolConfig.setMaxTotal(config.poolMax());
+        poolConfig.setMaxIdle(config.poolMax());
+        poolConfig.setMinIdle(0);
+        poolConfig.setBlockWhenExhausted(true);
+        poolConfig.setMaxWait(config.borrowTimeout());
+        // no validation round trip per borrow: a broken connection fails its command, which
+        // the circuit counts, and is then discarded as broken
+        poolConfig.setTestOnBorrow(false);
+        poolConfig.setJmxEnabled(false);
+        this.pool = new JedisPool(poolConfig,
+                                  config.url().orElseThrow(),
+                                  (int) config.connectTimeout().toMillis(),
+                                  (int) config.socketTimeout().toMillis());
+        this.circuit = new RedisCircuit(config.failureThreshold(), config.openFor(), nanoClock);
+        LOG.log(Level.INFO, "Redis at " + config.safeUrl() + ": pool max " + config.poolMax() + ", connect "
+                + config.connectTimeout() + ", reply " + config.socketTimeout() + ", borrow " + config.borrowTimeout()
+                + ", circuit opens after " + config.failureThreshold() + " failures for " + config.openFor());
+    }
+
+    /**
+     * Run one Redis operation on a pooled connection, guarded by the circuit.
+     *
+     * @param operation what to do with the connection
+     * @param <T>       result type
+     * @return the operation's result
+     * @throws RedisUnavailableException when the circuit is open or the call failed
+     */
+    public <T> T execute(Function<Jedis, T> operation) {
+        if (!circuit.tryAcquire()) {
+            throw new RedisUnavailableException("Redis circuit is " + circuit.state() + "; using the local fallback", null);
+        }
+        try (Jedis jedis = pool.getResource()) {
+            T result = operation.apply(jedis);
+            circuit.onSuccess();
+            return result;
+        } catch (RuntimeException e) {
+            // JedisException and pool exhaustion (NoSuchElementException inside JedisException)
+            circuit.onFailure(e);
+            throw new RedisUnavailableException("Redis call failed: " + e.getMessage()
+                    + " (pool total=" + (active() + idle()) + ", active=" + active() + ", idle=" + idle()
+                    + ", waiting=" + waiting() + ")", e);
+        }
+    }
+
+    /** @return the circuit */
+    public RedisCircuit circuit() {
+        return circuit;
+    }
+
+    /** @return the settings */
+    public RedisConfig config() {
+        return config;
+    }
+
+    /** @return connections borrowed right now */
+    public int active() {
+        return pool.getNumActive();
+    }
+
+    /** @return idle pooled connections */
+    public int idle() {
+        return pool.getNumIdle();
+    }
+
+    /** @return threads waiting for a connection */
+    public int waiting() {
+        return pool.getNumWaiters();
+    }
+
+    /** @return the pool's bound */
+    public int max() {
+        return config.poolMax();
+    }
+
+    /** @return the configured reply timeout */
+    public Duration socketTimeout() {
+        return config.socketTimeout();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

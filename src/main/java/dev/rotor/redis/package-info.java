@@ -1,0 +1,8 @@
+/**
+ * The one shared Redis client of a replica: a bounded Jedis pool with timeouts in the
+ * hundreds of milliseconds, behind a circuit breaker so that a dead or hung Redis costs
+ * a few slow calls and then none. Features (rate limiting, sessions, rotation leases)
+ * call {@link dev.rotor.redis.SharedRedis#execute} and treat
+ * {@link dev.rotor.redis.RedisUnavailableException} as "use your local fallback".
+ */
+package dev.rotor.redis;

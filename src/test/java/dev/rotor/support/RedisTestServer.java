@@ -1,0 +1,182 @@
+package dev.rotor.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} on a free loopback port, started and stopped by the test
+ * (by its PID), so that outages can be staged: {@link #stop()} kills it, {@link #start()}
+ * brings it back on the same port, {@link #pause()} / {@link #resume()} freeze it with
+ * SIGSTOP / SIGCONT so that it accepts connections but never answers.
+ *
+ * <p>The binary is {@code redis-server} from PATH when there is one, else the Linux build
+ * that the {@code embedded-redis} test dependency ships, extracted once to a temp file.
+ */
+public final class RedisTestServer implements AutoCloseable {
+    private static final String EMBEDDED = "/redis-server-6.2.6-v5-linux-amd64";
+
+    private final Path binary;
+    private final int port;
+    private Process process;
+
+    private RedisTestServer(Path binary, int port) {
+        this.binary = binary;
+        this.port = port;
+    }
+
+    /**
+     * @return a started server on a free port
+     */
+    public static RedisTestServer startNew() {
+        RedisTestServer server = new RedisTestServer(binary(), JarProcess.freePort());
+        server.start();
+        return server;
+    }
+
+    /**
+     * Start (or restart) the server on its port; returns once it answers PING.
+     */
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            process = new ProcessBuilder(List.of(binary.toString(),
+                                                 "--port", String.valueOf(port),
+                                                 "--bind", "127.0.0.1",
+                                                 "--save", "",
+                                                 "--appendonly", "no",
+                                                 "--protected-mode", "no"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Await.until("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10), this::answersPing);
+    }
+
+    /**
+     * Kill the server (SIGKILL, as a crash would).
+     */
+    public synchronized void stop() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Freeze the process: connections are accepted by the kernel but nothing is answered. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** Unfreeze a paused process. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    /** @return the port */
+    public int port() {
+        return port;
+    }
+
+    /** @return {@code redis://127.0.0.1:port} */
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /**
+     * @param command a Redis command and arguments, e.g. {@code "DBSIZE"}
+     * @return the raw first reply line, e.g. {@code ":3"}
+     */
+    public String command(String... command) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2000);
+            StringBuilder resp = new StringBuilder("*" + command.length + "\r\n");
+            for (String part : command) {
+                resp.append('$').append(part.length()).append("\r\n").append(part).append("\r\n");
+            }
+            socket.getOutputStream().write(resp.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            InputStream in = socket.getInputStream();
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) != -1 && c != '\r') {
+                line.append((char) c);
+            }
+            return line.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private boolean answersPing() {
+        try {
+            return "+PONG".equals(command("PING"));
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            resume();
+        }
+        stop();
+    }
+
+    private static Path extracted;
+
+    private static synchronized Path binary() {
+        if (extracted != null) {
+            return extracted;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path candidate = Path.of(dir, "redis-server");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        try (InputStream in = RedisTestServer.class.getResourceAsStream(EMBEDDED)) {
+            if (in == null) {
+                throw new IllegalStateException("no redis-server on PATH and none in the embedded-redis jar");
+            }
+            Path file = Files.createTempFile("rotor-redis-server-", "",
+                                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
+            file.toFile().deleteOnExit();
+            extracted = file;
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
