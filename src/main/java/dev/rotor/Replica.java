@@ -2,16 +2,11 @@ package dev.rotor;
 
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
@@ -19,12 +14,15 @@ import java.util.logging.Logger;
 import dev.rotor.config.Settings;
 import dev.rotor.demo.DemoConfig;
 import dev.rotor.demo.DemoLeak;
+import dev.rotor.lifecycle.ExitMode;
+import dev.rotor.lifecycle.FleetConfig;
+import dev.rotor.lifecycle.KubernetesConfig;
 import dev.rotor.lifecycle.LifecycleConfig;
 import dev.rotor.lifecycle.LifecycleHealthChecks;
 import dev.rotor.lifecycle.LifecycleMetrics;
-import dev.rotor.lifecycle.Quota;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.ReplicaService;
+import dev.rotor.lifecycle.Rotation;
 import dev.rotor.lifecycle.RotationCause;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
@@ -47,9 +45,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 public final class Replica {
     private static final System.Logger LOG = System.getLogger(Replica.class.getName());
     private static final String ADMIN_SOCKET = "admin";
-    private static final Duration TICK = Duration.ofMillis(50);
 
-    private final ReplicaLifecycle lifecycle;
+    private volatile Rotation rotation;
     private final Deque<AutoCloseable> closeables;
     private final IntConsumer exit;
     private final AtomicBoolean leaving = new AtomicBoolean();
@@ -66,8 +63,7 @@ public final class Replica {
     record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis) {
     }
 
-    private Replica(ReplicaLifecycle lifecycle, Deque<AutoCloseable> closeables, IntConsumer exit) {
-        this.lifecycle = lifecycle;
+    private Replica(Deque<AutoCloseable> closeables, IntConsumer exit) {
         this.closeables = closeables;
         this.exit = exit;
     }
@@ -91,18 +87,18 @@ public final class Replica {
         LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
         DemoConfig demo = DemoConfig.from(rotor.node("demo"));
         RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
+        FleetConfig fleet = FleetConfig.from(rotor.node("fleet"));
+        KubernetesConfig kubernetes = KubernetesConfig.from(rotor.node("kubernetes"),
+                                                            lifecycleConfig.exitMode() == ExitMode.EVICT);
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
         String id = rotor.optionalString("replica-id").orElseGet(Replica::randomId);
-        long quota = Quota.draw(lifecycleConfig.maxRequests(), lifecycleConfig.maxRequestsJitter(), new SecureRandom());
-        ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lifecycleConfig, quota, System::nanoTime, Clock.systemUTC());
-        logEffectiveSettings(id, web, lifecycleConfig, demo, redisConfig, logLevel, quota);
+        logEffectiveSettings(id, web, lifecycleConfig, demo, redisConfig, logLevel);
 
         Deque<AutoCloseable> closeables = new ArrayDeque<>();
-        Replica replica = new Replica(lifecycle, closeables, exit);
+        Replica replica = new Replica(closeables, exit);
         try {
-            closeables.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
             Optional<SharedRedis> redis = redisConfig.url().map(url -> new SharedRedis(redisConfig, System::nanoTime));
             if (redis.isPresent()) {
                 closeables.push(redis.get());
@@ -111,6 +107,12 @@ public final class Replica {
                 LOG.log(Level.INFO, "no REDIS_URL: this replica shares nothing with others; "
                         + "everything that would live in Redis is local to it");
             }
+            Rotation rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
+                                               new SecureRandom());
+            closeables.push(rotation);
+            replica.rotation = rotation;
+            ReplicaLifecycle lifecycle = rotation.lifecycle();
+            closeables.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
             Parts parts = new Parts(lifecycle, demo, leak, redis);
 
@@ -125,7 +127,7 @@ public final class Replica {
                     .addObserver(MetricsObserver.create())
                     .sockets(List.of(observeSocket))
                     .build();
-            ReplicaService status = new ReplicaService(lifecycle);
+            ReplicaService status = new ReplicaService(lifecycle, rotation.leakReport());
             WebServerConfig.Builder builder = WebServer.builder()
                     .config(config.get("server"))
                     .port(web.port())
@@ -148,11 +150,8 @@ public final class Replica {
                                                         + web.port() + " (see the error above)");
             }
 
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofPlatform().name("rotor-lifecycle").daemon().factory());
-            ticker.scheduleAtFixedRate(lifecycle::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-            closeables.push(ticker::shutdownNow);
             lifecycle.onExpiry(replica::leave);
+            rotation.start();
             lifecycle.serving();
             return replica;
         } catch (RuntimeException e) {
@@ -165,7 +164,7 @@ public final class Replica {
      * SIGTERM: drain (readiness down, in-flight requests finish), then stop and exit 0.
      */
     public void terminate() {
-        lifecycle.terminate();
+        rotation.lifecycle().terminate();
     }
 
     /**
@@ -175,9 +174,14 @@ public final class Replica {
         closeAll();
     }
 
+    /** @return everything that decides when and how this replica rotates */
+    public Rotation rotation() {
+        return rotation;
+    }
+
     /** @return the lifecycle */
     public ReplicaLifecycle lifecycle() {
-        return lifecycle;
+        return rotation.lifecycle();
     }
 
     /** @return the public port */
@@ -194,9 +198,14 @@ public final class Replica {
     }
 
     private void leave(ReplicaLifecycle.Expiry expiry) {
+        ReplicaLifecycle lifecycle = rotation.lifecycle();
         boolean signalled = expiry.cause() == RotationCause.SIGNAL;
-        if (!signalled && lifecycle.config().exitMode() == dev.rotor.lifecycle.ExitMode.LIVENESS) {
+        if (!signalled && lifecycle.config().exitMode() == ExitMode.LIVENESS) {
             return; // liveness is down now; the orchestrator restarts the container
+        }
+        if (!signalled && lifecycle.config().exitMode() == ExitMode.EVICT) {
+            rotation.evict(); // Kubernetes deletes the pod (SIGTERM follows) or liveness goes down
+            return;
         }
         if (!leaving.compareAndSet(false, true)) {
             return;
@@ -233,12 +242,11 @@ public final class Replica {
     }
 
     private static void logEffectiveSettings(String id, WebConfig web, LifecycleConfig lc, DemoConfig demo,
-                                             RedisConfig redis, java.util.logging.Level level, long quota) {
+                                             RedisConfig redis, java.util.logging.Level level) {
         LOG.log(Level.INFO, "replica " + id + " settings: port=" + web.port() + " host=" + web.host()
                 + " admin-port=" + web.adminPort().map(String::valueOf).orElse("(same as port)")
                 + " log-level=" + level.getName()
                 + " max-requests=" + lc.maxRequests() + " max-requests-jitter=" + lc.maxRequestsJitter()
-                + " quota=" + (quota == 0 ? "off" : quota)
                 + " min-lifetime=" + lc.minLifetime() + " drain-period=" + lc.drainPeriod()
                 + " drain-timeout=" + lc.drainTimeout() + " shutdown-drain-period=" + lc.shutdownDrainPeriod()
                 + " exit-mode=" + lc.exitMode().name().toLowerCase() + " exit-code=" + lc.exitCode()

@@ -88,6 +88,42 @@ public final class Settings {
 
     /**
      * @param key relative key
+     * @return a fraction from 0 to 1 (0 usually meaning "off")
+     */
+    public double fraction(String key) {
+        String value = string(key).trim();
+        try {
+            double d = Double.parseDouble(value);
+            if (d >= 0 && d <= 1) {
+                return d;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw invalid(key, value, "must be a fraction from 0 to 1, such as 0.85 (0 = off)");
+    }
+
+    /**
+     * @param key relative key
+     * @param min smallest accepted value
+     * @param max largest accepted value
+     * @return a decimal number
+     */
+    public double decimal(String key, double min, double max) {
+        String value = string(key).trim();
+        try {
+            double d = Double.parseDouble(value);
+            if (d >= min && d <= max) {
+                return d;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw invalid(key, value, "must be a number from " + min + " to " + max);
+    }
+
+    /**
+     * @param key relative key
      * @return a TCP port when the key is set and not blank
      */
     public Optional<Integer> optionalPort(String key) {

@@ -41,8 +41,9 @@ public final class CountingFilter implements Filter {
             chain.proceed();
             return;
         }
-        lifecycle.requestStarted();
+        // the per-request work first, so that a drain this request triggers sees its effect
         perCountedRequest.run();
+        lifecycle.requestStarted();
         boolean closing = !lifecycle.ready();
         if (closing) {
             res.header(HeaderValues.CONNECTION_CLOSE);

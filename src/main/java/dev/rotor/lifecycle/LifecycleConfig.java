@@ -15,6 +15,13 @@ import dev.rotor.config.Settings;
  * @param shutdownDrainPeriod readiness down for at least this long after SIGTERM
  * @param exitMode            how an expired replica leaves
  * @param exitCode            process status in {@link ExitMode#EXIT}
+ * @param maxLifetime         age at which a replica rotates; zero = off
+ * @param maxLifetimeJitter   spread of the drawn lifetime
+ * @param rotationCeiling     factor past quota or lifetime at which a replica rotates without a fleet slot
+ * @param maxHeapAfterGc      old-generation fraction after GC that triggers rotation; 0 = off
+ * @param heapCollections     collections in a row above {@code maxHeapAfterGc} before it triggers
+ * @param maxContainerMemory  container working-set fraction of its limit that triggers rotation; 0 = off
+ * @param cgroupPath          where the container's cgroup files are
  */
 public record LifecycleConfig(long maxRequests,
                               long maxRequestsJitter,
@@ -23,7 +30,14 @@ public record LifecycleConfig(long maxRequests,
                               Duration drainTimeout,
                               Duration shutdownDrainPeriod,
                               ExitMode exitMode,
-                              int exitCode) {
+                              int exitCode,
+                              Duration maxLifetime,
+                              Duration maxLifetimeJitter,
+                              double rotationCeiling,
+                              double maxHeapAfterGc,
+                              int heapCollections,
+                              double maxContainerMemory,
+                              java.nio.file.Path cgroupPath) {
     private static final long MAX_QUOTA = 100_000_000L;
     private static final Duration MAX_DURATION = Duration.ofDays(30);
 
@@ -50,7 +64,32 @@ public record LifecycleConfig(long maxRequests,
                                    drainTimeout,
                                    shutdownDrain,
                                    s.choice("exit-mode", ExitMode.class),
-                                   s.integer("exit-code", 0, 255));
+                                   s.integer("exit-code", 0, 255),
+                                   s.duration("max-lifetime", Duration.ZERO, MAX_DURATION),
+                                   s.duration("max-lifetime-jitter", Duration.ZERO, MAX_DURATION),
+                                   s.decimal("rotation-ceiling", 1.0, 100.0),
+                                   s.fraction("max-heap-after-gc"),
+                                   s.integer("heap-after-gc-collections", 1, 100),
+                                   s.fraction("max-container-memory"),
+                                   java.nio.file.Path.of(s.string("cgroup-path")));
+    }
+
+    /**
+     * Settings with every optional trigger off, for tests and tools.
+     *
+     * @param maxRequests  quota centre
+     * @param jitter       quota spread
+     * @param minLifetime  minimum lifetime
+     * @param drainPeriod  drain period
+     * @param drainTimeout drain timeout
+     * @param exitMode     exit mode
+     * @return settings
+     */
+    public static LifecycleConfig basic(long maxRequests, long jitter, Duration minLifetime, Duration drainPeriod,
+                                        Duration drainTimeout, ExitMode exitMode) {
+        return new LifecycleConfig(maxRequests, jitter, minLifetime, drainPeriod, drainTimeout, Duration.ofSeconds(2),
+                                   exitMode, 0, Duration.ZERO, Duration.ZERO, 1.5, 0, 3, 0,
+                                   java.nio.file.Path.of("/sys/fs/cgroup"));
     }
 
     /**

@@ -4,6 +4,9 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,6 +29,8 @@ public final class ReplicaLifecycle {
     private final String id;
     private final LifecycleConfig config;
     private final long quota;
+    private final List<RotationTrigger> triggers;
+    private final RotationGate gate;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final long bornNanos;
@@ -40,6 +45,10 @@ public final class ReplicaLifecycle {
     private volatile long drainEndNanos;
     private volatile Duration drainPeriod;
     private volatile boolean waitingForMinLifetime;
+    private volatile boolean waitingForSlot;
+    private volatile boolean livenessFailed;
+    private final AtomicLong slotRefusals = new AtomicLong();
+    private volatile Consumer<RotationCause> drainListener = cause -> { };
     private volatile Consumer<Expiry> expiryListener = expiry -> { };
 
     /**
@@ -50,9 +59,30 @@ public final class ReplicaLifecycle {
      * @param wallClock wall clock for the times shown to people
      */
     public ReplicaLifecycle(String id, LifecycleConfig config, long quota, LongSupplier nanoClock, Clock wallClock) {
+        this(id, config, quota, List.of(), RotationGate.OPEN, nanoClock, wallClock);
+    }
+
+    /**
+     * @param id            replica id used in logs
+     * @param config        lifecycle settings
+     * @param quota         the drawn quota (0 = no request rotation)
+     * @param moreTriggers  triggers besides the quota (age, memory), in order of precedence after it
+     * @param gate          admits the replica into draining (fleet lease), {@link RotationGate#OPEN} without Redis
+     * @param nanoClock     monotonic clock
+     * @param wallClock     wall clock for the times shown to people
+     */
+    public ReplicaLifecycle(String id, LifecycleConfig config, long quota, List<RotationTrigger> moreTriggers,
+                            RotationGate gate, LongSupplier nanoClock, Clock wallClock) {
         this.id = id;
         this.config = config;
         this.quota = quota;
+        List<RotationTrigger> all = new ArrayList<>();
+        // emergencies first: a memory trigger must not wait behind a quota that waits for a slot
+        moreTriggers.stream().filter(RotationTrigger::emergency).forEach(all::add);
+        all.add(new QuotaTrigger(quota, config.rotationCeiling()));
+        moreTriggers.stream().filter(t -> !t.emergency()).forEach(all::add);
+        this.triggers = List.copyOf(all);
+        this.gate = gate;
         this.nanoClock = nanoClock;
         this.wallClock = wallClock;
         this.bornNanos = nanoClock.getAsLong();
@@ -74,6 +104,13 @@ public final class ReplicaLifecycle {
      */
     public void onExpiry(Consumer<Expiry> listener) {
         this.expiryListener = listener;
+    }
+
+    /**
+     * @param listener called once, outside any lock, when draining starts (leak report, metrics)
+     */
+    public void onDrain(Consumer<RotationCause> listener) {
+        this.drainListener = listener;
     }
 
     /**
@@ -102,7 +139,9 @@ public final class ReplicaLifecycle {
     public void requestStarted() {
         inFlight.incrementAndGet();
         long n = served.incrementAndGet();
-        if (quota > 0 && n >= quota && state == ReplicaState.SERVING) {
+        // the request that reaches the quota turns readiness down at once; the ticker handles
+        // every later evaluation (minimum lifetime, waiting for a rotation slot)
+        if (n == quota && state == ReplicaState.SERVING) {
             tick();
         }
     }
@@ -119,23 +158,11 @@ public final class ReplicaLifecycle {
      */
     public void tick() {
         Expiry expiry = null;
+        RotationCause drained = null;
         lock.lock();
         try {
-            if (state == ReplicaState.SERVING && quota > 0 && served.get() >= quota) {
-                Duration age = age();
-                if (age.compareTo(config.minLifetime()) < 0) {
-                    if (!waitingForMinLifetime) {
-                        waitingForMinLifetime = true;
-                        LOG.log(Level.INFO, "replica " + id + " reached its quota (" + served.get() + " of " + quota
-                                + " requests in " + human(age) + ") before its minimum lifetime "
-                                + config.minLifetime() + "; it keeps serving for another "
-                                + human(config.minLifetime().minus(age)));
-                    }
-                } else {
-                    startDrain(RotationCause.QUOTA, config.drainPeriod());
-                    LOG.log(Level.INFO, "replica " + id + " reached its quota (" + served.get() + " of " + quota
-                            + " requests in " + human(age) + "); draining: readiness down for " + drainPeriod);
-                }
+            if (state == ReplicaState.SERVING) {
+                drained = evaluateTriggers();
             }
             if (state == ReplicaState.DRAINING) {
                 expiry = expireIfDrained();
@@ -143,9 +170,53 @@ public final class ReplicaLifecycle {
         } finally {
             lock.unlock();
         }
+        if (drained != null) {
+            drainListener.accept(drained);
+        }
         if (expiry != null) {
             expiryListener.accept(expiry);
         }
+    }
+
+    private RotationCause evaluateTriggers() {
+        Duration age = age();
+        for (RotationTrigger trigger : triggers) {
+            Optional<String> reason = trigger.due(this);
+            if (reason.isEmpty()) {
+                continue;
+            }
+            String extra = "";
+            if (!trigger.emergency()) {
+                if (age.compareTo(config.minLifetime()) < 0) {
+                    if (!waitingForMinLifetime) {
+                        waitingForMinLifetime = true;
+                        LOG.log(Level.INFO, "replica " + id + " " + reason.get() + " before its minimum lifetime "
+                                + config.minLifetime() + "; it keeps serving for another "
+                                + human(config.minLifetime().minus(age)));
+                    }
+                    continue;
+                }
+                if (!gate.tryAcquire(trigger.cause())) {
+                    slotRefusals.incrementAndGet();
+                    if (!trigger.pastCeiling(this)) {
+                        if (!waitingForSlot) {
+                            waitingForSlot = true;
+                            LOG.log(Level.INFO, "replica " + id + " " + reason.get() + " but the fleet's rotation slots "
+                                    + "are taken; it keeps serving and retries (ceiling x" + config.rotationCeiling() + ")");
+                        }
+                        continue;
+                    }
+                    extra = " past its ceiling without a rotation slot;";
+                }
+            } else {
+                extra = " (emergency: no minimum lifetime, no slot needed);";
+            }
+            startDrain(trigger.cause(), config.drainPeriod());
+            LOG.log(trigger.emergency() ? Level.WARNING : Level.INFO, "replica " + id + " " + reason.get() + ";"
+                    + extra + " draining: readiness down for " + drainPeriod);
+            return trigger.cause();
+        }
+        return null;
     }
 
     /**
@@ -212,6 +283,7 @@ public final class ReplicaLifecycle {
                 : switch (config.exitMode()) {
                     case LIVENESS -> "liveness down, the orchestrator restarts it";
                     case EXIT -> "stopping and exiting with code " + config.exitCode();
+                    case EVICT -> "asking Kubernetes to evict the pod";
                 };
         if (cut) {
             LOG.log(Level.WARNING, "replica " + id + " drain timed out after " + human(draining) + " with " + active
@@ -263,6 +335,16 @@ public final class ReplicaLifecycle {
         return Duration.ofNanos(nanoClock.getAsLong() - bornNanos);
     }
 
+    /** @return how often a fleet rotation slot was refused */
+    public long slotRefusals() {
+        return slotRefusals.get();
+    }
+
+    /** @return the gate that admits this replica into draining */
+    public RotationGate gate() {
+        return gate;
+    }
+
     /** @return why the replica is draining or expired; null while it is not */
     public RotationCause cause() {
         return cause;
@@ -292,9 +374,20 @@ public final class ReplicaLifecycle {
         return state == ReplicaState.SERVING;
     }
 
-    /** @return whether the liveness probe should pass: down only once expired in liveness mode */
+    /** @return whether the liveness probe should pass: down only once expired in liveness mode (or evict's fallback) */
     public boolean live() {
-        return !(state == ReplicaState.EXPIRED && config.exitMode() == ExitMode.LIVENESS);
+        return !(state == ReplicaState.EXPIRED && (config.exitMode() == ExitMode.LIVENESS || livenessFailed));
+    }
+
+    /**
+     * Turn liveness down from now on, so the orchestrator restarts the container (the fallback
+     * when self-eviction is refused).
+     *
+     * @param why for the log
+     */
+    public void failLiveness(String why) {
+        livenessFailed = true;
+        LOG.log(Level.WARNING, "replica " + id + ": " + why + "; liveness down, the orchestrator restarts it");
     }
 
     /**

@@ -2,6 +2,11 @@ package dev.rotor.lifecycle;
 
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.Optional;
+
+import dev.rotor.web.ErrorResponses;
+
+import io.helidon.http.Status;
 
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -9,6 +14,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonBuilderFactory;
 import jakarta.json.JsonObject;
 
@@ -19,23 +25,66 @@ import jakarta.json.JsonObject;
  * curl -s localhost:8080/observe/replica
  * {"id":"7f3a2c","state":"SERVING","served":12,"quota":873,"ageSeconds":41.2,"inFlight":0,
  *  "heapUsedBytes":31457280,"exitMode":"liveness","stateSince":"2026-11-23T19:40:01Z",...}
+ * curl -s localhost:8080/observe/replica/report     # after a drain began: the classes that grew most
  * </pre>
  */
 public final class ReplicaService implements HttpService {
     private static final JsonBuilderFactory JSON = Json.createBuilderFactory(null);
 
     private final ReplicaLifecycle lifecycle;
+    private final Optional<LeakReport> leakReport;
 
     /**
-     * @param lifecycle the replica's lifecycle
+     * @param lifecycle  the replica's lifecycle
+     * @param leakReport the leak report, when enabled
      */
-    public ReplicaService(ReplicaLifecycle lifecycle) {
+    public ReplicaService(ReplicaLifecycle lifecycle, Optional<LeakReport> leakReport) {
         this.lifecycle = lifecycle;
+        this.leakReport = leakReport;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::status);
+        rules.get("/", this::status)
+                .get("/report", this::report);
+    }
+
+    private void report(ServerRequest req, ServerResponse res) {
+        if (leakReport.isEmpty()) {
+            ErrorResponses.send(res, Status.NOT_FOUND_404, "leak_report_off",
+                                "the leak report is off (ROTOR_LEAK_REPORT=false)", null);
+            return;
+        }
+        Optional<LeakReport.Report> r = leakReport.get().report();
+        if (r.isEmpty()) {
+            ErrorResponses.send(res, Status.NOT_FOUND_404, "no_report_yet",
+                                "the leak report is written when this replica begins to drain", null);
+            return;
+        }
+        LeakReport.Report report = r.get();
+        res.send(JSON.createObjectBuilder()
+                         .add("replica", lifecycle.id())
+                         .add("cause", report.cause().name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                         .add("baselineAt", report.baselineAt() == null ? "none" : report.baselineAt().toString())
+                         .add("takenAt", report.takenAt().toString())
+                         .add("baselinePauseMs", report.baselinePauseMs())
+                         .add("pauseMs", report.pauseMs())
+                         .add("suspects", growths(report.suspects()))
+                         .add("growers", growths(report.growers()))
+                         .build());
+    }
+
+    private static JsonArrayBuilder growths(java.util.List<LeakReport.Growth> list) {
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        for (LeakReport.Growth g : list) {
+            array.add(JSON.createObjectBuilder()
+                              .add("class", g.className())
+                              .add("instances", g.instances())
+                              .add("bytes", g.bytes())
+                              .add("instancesGrowth", g.instancesGrowth())
+                              .add("bytesGrowth", g.bytesGrowth()));
+        }
+        return array;
     }
 
     private void status(ServerRequest req, ServerResponse res) {

@@ -6,6 +6,12 @@ package dev.rotor.lifecycle;
 public enum RotationCause {
     /** It served its quota of public requests. */
     QUOTA,
+    /** It reached its maximum lifetime. */
+    AGE,
+    /** Old-generation heap after garbage collection stayed above its bound. */
+    HEAP,
+    /** The container's working set neared its memory limit (native leaks the heap never shows). */
+    CONTAINER_MEMORY,
     /** It was asked to stop (SIGTERM or SIGINT). */
     SIGNAL
 }

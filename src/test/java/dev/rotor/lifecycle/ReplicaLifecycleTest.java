@@ -20,8 +20,8 @@ class ReplicaLifecycleTest {
     private final List<ReplicaLifecycle.Expiry> expiries = new ArrayList<>();
 
     private ReplicaLifecycle lifecycle(long quota, Duration minLifetime, ExitMode mode) {
-        LifecycleConfig config = new LifecycleConfig(quota, 0, minLifetime, Duration.ofSeconds(10),
-                                                     Duration.ofSeconds(30), Duration.ofSeconds(2), mode, 0);
+        LifecycleConfig config = LifecycleConfig.basic(quota, 0, minLifetime, Duration.ofSeconds(10),
+                                                       Duration.ofSeconds(30), mode);
         ReplicaLifecycle l = new ReplicaLifecycle("t1", config, quota, nanos::get,
                                                   Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.onExpiry(expiries::add);
@@ -164,5 +164,141 @@ class ReplicaLifecycleTest {
         assertThat(ReplicaLifecycle.human(Duration.ofMillis(15_200)), is("15.2s"));
         assertThat(ReplicaLifecycle.human(Duration.ofSeconds(552)), is("9m12s"));
         assertThat(ReplicaLifecycle.human(Duration.ofSeconds(3780)), is("1h3m"));
+    }
+
+    private ReplicaLifecycle withTriggers(long quota, Duration minLifetime, List<RotationTrigger> triggers, RotationGate gate) {
+        LifecycleConfig config = LifecycleConfig.basic(quota, 0, minLifetime, Duration.ofSeconds(10),
+                                                       Duration.ofSeconds(30), ExitMode.LIVENESS);
+        ReplicaLifecycle l = new ReplicaLifecycle("t2", config, quota, triggers, gate, nanos::get,
+                                                  Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        l.onExpiry(expiries::add);
+        return l;
+    }
+
+    /** A trigger the test switches on. */
+    private static final class Switch implements RotationTrigger {
+        private final RotationCause cause;
+        private final boolean emergency;
+        private volatile boolean on;
+
+        Switch(RotationCause cause, boolean emergency) {
+            this.cause = cause;
+            this.emergency = emergency;
+        }
+
+        @Override
+        public RotationCause cause() {
+            return cause;
+        }
+
+        @Override
+        public boolean emergency() {
+            return emergency;
+        }
+
+        @Override
+        public java.util.Optional<String> due(ReplicaLifecycle lifecycle) {
+            return on ? java.util.Optional.of("switched on") : java.util.Optional.empty();
+        }
+    }
+
+    /** A gate that admits when told to, and counts the asks. */
+    private static final class TestGate implements RotationGate {
+        private volatile boolean open;
+        private int asks;
+
+        @Override
+        public boolean tryAcquire(RotationCause cause) {
+            asks++;
+            return open;
+        }
+
+        @Override
+        public void release() {
+            open = false;
+        }
+    }
+
+    @Test
+    void ageTriggerRotatesOnceTheDrawnLifetimeHasPassed() {
+        ReplicaLifecycle l = withTriggers(0, Duration.ZERO, List.of(new AgeTrigger(Duration.ofMinutes(30), 1.5)),
+                                          RotationGate.OPEN);
+        l.serving();
+        advance(Duration.ofMinutes(29));
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.SERVING));
+        advance(Duration.ofMinutes(1));
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.DRAINING));
+        assertThat(l.cause(), is(RotationCause.AGE));
+    }
+
+    @Test
+    void lifetimeIsDrawnWithinMaxPlusMinusJitter() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int i = 0; i < 1000; i++) {
+            Duration d = AgeTrigger.draw(Duration.ofMinutes(60), Duration.ofMinutes(10), random);
+            assertThat(d.compareTo(Duration.ofMinutes(50)) >= 0 && d.compareTo(Duration.ofMinutes(70)) <= 0, is(true));
+        }
+        assertThat(AgeTrigger.draw(Duration.ZERO, Duration.ofMinutes(10), random), is(Duration.ZERO));
+    }
+
+    @Test
+    void emergencyTriggerIgnoresMinimumLifetimeAndTheGate() {
+        Switch memory = new Switch(RotationCause.HEAP, true);
+        TestGate gate = new TestGate();
+        ReplicaLifecycle l = withTriggers(100, Duration.ofHours(1), List.of(memory), gate);
+        l.serving();
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.SERVING));
+        memory.on = true;
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.DRAINING));
+        assertThat(l.cause(), is(RotationCause.HEAP));
+        assertThat("an emergency never asks for a slot", gate.asks, is(0));
+    }
+
+    @Test
+    void refusedSlotKeepsTheReplicaServingUntilTheCeiling() {
+        TestGate gate = new TestGate();
+        ReplicaLifecycle l = withTriggers(10, Duration.ZERO, List.of(), gate);
+        l.serving();
+        serve(l, 10);
+        assertThat(l.state(), is(ReplicaState.SERVING));
+        assertThat(l.ready(), is(true));
+        assertThat(l.slotRefusals() > 0, is(true));
+        serve(l, 4); // 14 of a 1.5 x 10 ceiling
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.SERVING));
+        serve(l, 1);
+        l.tick();
+        assertThat("past the ceiling it rotates without a slot", l.state(), is(ReplicaState.DRAINING));
+    }
+
+    @Test
+    void grantedSlotLetsTheReplicaDrain() {
+        TestGate gate = new TestGate();
+        ReplicaLifecycle l = withTriggers(10, Duration.ZERO, List.of(), gate);
+        l.serving();
+        serve(l, 10);
+        assertThat(l.state(), is(ReplicaState.SERVING));
+        gate.open = true;
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.DRAINING));
+        assertThat(l.cause(), is(RotationCause.QUOTA));
+    }
+
+    @Test
+    void failedLivenessTurnsLivenessDownOnceExpired() {
+        LifecycleConfig config = LifecycleConfig.basic(1, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30),
+                                                       ExitMode.EVICT);
+        ReplicaLifecycle l = new ReplicaLifecycle("t3", config, 1, nanos::get, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        l.serving();
+        serve(l, 1);
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.EXPIRED));
+        assertThat("evict mode keeps liveness up while it asks the API", l.live(), is(true));
+        l.failLiveness("refused");
+        assertThat(l.live(), is(false));
     }
 }

@@ -33,6 +33,15 @@ public final class JarProcess implements AutoCloseable {
      * @return the started process (not yet necessarily listening)
      */
     public static JarProcess start(Map<String, String> env) {
+        return start(env, List.of("-Xmx128m"));
+    }
+
+    /**
+     * @param env     environment for the replica; PORT is added (a free port) unless given
+     * @param jvmArgs JVM options placed before {@code -jar}
+     * @return the started process
+     */
+    public static JarProcess start(Map<String, String> env, List<String> jvmArgs) {
         try {
             Map<String, String> all = new HashMap<>(env);
             int port = all.containsKey("PORT") ? Integer.parseInt(all.get("PORT")) : freePort();
@@ -40,7 +49,10 @@ public final class JarProcess implements AutoCloseable {
             all.putIfAbsent("ROTOR_HOST", "127.0.0.1");
             Path log = Files.createTempFile("rotor-it-", ".log");
             String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx128m", "-jar", jar().toString()));
+            List<String> command = new ArrayList<>();
+            command.add(java);
+            command.addAll(jvmArgs);
+            command.addAll(List.of("-jar", jar().toString()));
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
@@ -92,6 +104,11 @@ public final class JarProcess implements AutoCloseable {
     /** @return the process id */
     public long pid() {
         return process.pid();
+    }
+
+    /** Send SIGKILL, as an OOM kill or a node failure would. */
+    public void sigkill() {
+        process.destroyForcibly();
     }
 
     /** Send SIGTERM. */

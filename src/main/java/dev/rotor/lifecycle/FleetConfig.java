@@ -1,0 +1,42 @@
+package dev.rotor.lifecycle;
+
+import java.time.Duration;
+
+import dev.rotor.config.Settings;
+
+/**
+ * Fleet-wide rotation coordination and the leak report ({@code rotor.fleet}).
+ *
+ * @param serviceName            replicas of one service share rotation slots under this name
+ * @param maxConcurrentRotations slots: replicas of the service draining at once (0 = no lease)
+ * @param leaseTtl               a slot frees itself this long after it was taken (its holder may have died)
+ * @param leaseRetry             how often a replica waiting for a slot asks again
+ * @param leakReport             whether to take class histograms for the leak report
+ * @param leakReportWarmup       when after serving begins the baseline histogram is taken
+ * @param leakReportTop          classes named in the report
+ */
+public record FleetConfig(String serviceName,
+                          int maxConcurrentRotations,
+                          Duration leaseTtl,
+                          Duration leaseRetry,
+                          boolean leakReport,
+                          Duration leakReportWarmup,
+                          int leakReportTop) {
+    /**
+     * @param s the {@code rotor.fleet} node
+     * @return validated settings
+     */
+    public static FleetConfig from(Settings s) {
+        String name = s.string("service-name").trim();
+        if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw s.invalid("service-name", "must be 1 to 64 letters, digits, dots, dashes or underscores");
+        }
+        return new FleetConfig(name,
+                               s.integer("max-concurrent-rotations", 0, 1000),
+                               s.duration("lease-ttl", Duration.ofSeconds(1), Duration.ofHours(1)),
+                               s.duration("lease-retry", Duration.ofMillis(50), Duration.ofMinutes(1)),
+                               s.bool("leak-report"),
+                               s.duration("leak-report-warmup", Duration.ZERO, Duration.ofHours(24)),
+                               s.integer("leak-report-top", 1, 100));
+    }
+}

@@ -1,0 +1,30 @@
+package dev.rotor.lifecycle;
+
+/**
+ * Admits a replica into draining. With Redis it is a fleet-wide lease that bounds how many
+ * replicas of a service drain at once; without it every replica may drain (jitter alone).
+ */
+public interface RotationGate {
+    /** A gate that always admits. */
+    RotationGate OPEN = new RotationGate() {
+        @Override
+        public boolean tryAcquire(RotationCause cause) {
+            return true;
+        }
+
+        @Override
+        public void release() {
+        }
+    };
+
+    /**
+     * @param cause why the replica wants to drain
+     * @return whether it may drain now; callers retry later when refused
+     */
+    boolean tryAcquire(RotationCause cause);
+
+    /**
+     * Give the slot back (the replica is leaving, or has left).
+     */
+    void release();
+}

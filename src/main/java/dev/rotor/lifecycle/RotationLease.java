@@ -1,0 +1,104 @@
+package dev.rotor.lifecycle;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+import dev.rotor.redis.RedisUnavailableException;
+import dev.rotor.redis.SharedRedis;
+
+/**
+ * A fleet-wide bound on replicas draining at once, kept in Redis: a sorted set of holders
+ * scored by expiry (Redis's own clock), updated by one atomic script. A slot frees itself
+ * when its lease expires, so a holder killed with SIGKILL blocks the fleet for one TTL at
+ * most. With Redis unreachable every replica may rotate (the quota's jitter alone spreads
+ * them), said once in the log.
+ */
+public final class RotationLease implements RotationGate {
+    private static final System.Logger LOG = System.getLogger(RotationLease.class.getName());
+    // KEYS[1] = slot set; ARGV = holder, ttl ms, max slots. Expired holders are dropped first.
+    private static final String ACQUIRE = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+            local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            if held or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+              redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              return 1
+            end
+            return 0
+            """;
+
+    private final SharedRedis redis;
+    private final String key;
+    private final String holder;
+    private final FleetConfig config;
+    private final LongSupplier nanoClock;
+    private volatile long lastRefusal = Long.MIN_VALUE / 2;
+    private volatile boolean held;
+    private volatile boolean unavailableLogged;
+
+    /**
+     * @param redis     shared Redis client
+     * @param config    fleet settings
+     * @param holder    this replica's id
+     * @param nanoClock monotonic clock (limits how often a waiting replica asks)
+     */
+    public RotationLease(SharedRedis redis, FleetConfig config, String holder, LongSupplier nanoClock) {
+        this.redis = redis;
+        this.config = config;
+        this.key = "rotor:" + config.serviceName() + ":rotation-slots";
+        this.holder = holder;
+        this.nanoClock = nanoClock;
+    }
+
+    @Override
+    public boolean tryAcquire(RotationCause cause) {
+        if (held) {
+            return true;
+        }
+        long now = nanoClock.getAsLong();
+        if (now - lastRefusal < config.leaseRetry().toNanos()) {
+            return false;
+        }
+        try {
+            Object granted = redis.execute(j -> j.eval(ACQUIRE, List.of(key),
+                    List.of(holder, String.valueOf(config.leaseTtl().toMillis()),
+                            String.valueOf(config.maxConcurrentRotations()))));
+            if (Long.valueOf(1).equals(granted)) {
+                held = true;
+                LOG.log(Level.INFO, "replica " + holder + " took a rotation slot of " + config.serviceName() + " ("
+                        + config.maxConcurrentRotations() + " in all, expires in " + config.leaseTtl() + ")");
+                return true;
+            }
+            lastRefusal = now;
+            return false;
+        } catch (RedisUnavailableException e) {
+            if (!unavailableLogged) {
+                unavailableLogged = true;
+                LOG.log(Level.WARNING, "replica " + holder + " cannot reach Redis for a rotation slot ("
+                        + e.getMessage() + "); rotating on the quota's jitter alone");
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public void release() {
+        if (!held) {
+            return;
+        }
+        try {
+            redis.execute(j -> j.zrem(key, holder));
+            held = false;
+        } catch (RedisUnavailableException e) {
+            // the lease expires by itself
+        }
+    }
+
+    /** @return whether this replica holds a slot */
+    public boolean held() {
+        return held;
+    }
+}
