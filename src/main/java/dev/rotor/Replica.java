@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 
+import dev.rotor.admission.Admission;
+import dev.rotor.admission.AdmissionConfig;
 import dev.rotor.config.Settings;
 import dev.rotor.demo.DemoConfig;
 import dev.rotor.demo.DemoLeak;
@@ -62,8 +64,10 @@ public final class Replica {
      * @param demo      demonstration settings
      * @param leak      the demonstration leak, run per counted request
      * @param redis     the shared Redis client, when {@code REDIS_URL} is set
+     * @param admission admission control (its filter runs before counting)
      */
-    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis) {
+    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis,
+                 Admission admission) {
     }
 
     private Replica(ReplicaLifecycle lifecycle, Deque<AutoCloseable> closeables, IntConsumer exit) {
@@ -91,6 +95,7 @@ public final class Replica {
         LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
         DemoConfig demo = DemoConfig.from(rotor.node("demo"));
         RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
+        AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
@@ -111,8 +116,10 @@ public final class Replica {
                 LOG.log(Level.INFO, "no REDIS_URL: this replica shares nothing with others; "
                         + "everything that would live in Redis is local to it");
             }
+            Admission admission = Admission.start(admissionConfig, redis, id, Metrics.globalRegistry(), Clock.systemUTC());
+            closeables.push(admission);
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
-            Parts parts = new Parts(lifecycle, demo, leak, redis);
+            Parts parts = new Parts(lifecycle, demo, leak, redis, admission);
 
             String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
             ObserveFeature observe = ObserveFeature.builder()
@@ -132,6 +139,7 @@ public final class Replica {
                     .host(web.host())
                     .featuresDiscoverServices(false)
                     .addFeature(observe);
+            admission.configure(builder);
             if (web.adminPort().isPresent()) {
                 builder.routing(routing -> Main.routing(routing, parts))
                         .putSocket(ADMIN_SOCKET, socket -> socket.port(web.adminPort().get()).host(web.host()))
