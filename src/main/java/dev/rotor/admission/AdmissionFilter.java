@@ -67,7 +67,7 @@ public final class AdmissionFilter implements Filter {
                 res.header(RATE_LIMIT_RESET, Long.toString(ceilSeconds(d.reset())));
                 if (!d.allowed()) {
                     ErrorResponses.send(res, Status.TOO_MANY_REQUESTS_429, "rate_limited",
-                                        "this client made more than " + d.limit() + " requests in its window; retry in "
+                                        "this client has used its allowance of " + d.limit() + " requests; retry in "
                                                 + ceilSeconds(d.retryAfter()) + " s", d.retryAfter());
                     return;
                 }
