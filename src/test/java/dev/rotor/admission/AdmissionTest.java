@@ -30,6 +30,7 @@ import static org.hamcrest.Matchers.lessThan;
  * the local rate limit and who the client is.
  */
 class AdmissionTest {
+    private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final Duration WAIT = Duration.ofSeconds(10);
     /** Not the common pool: on two cores it runs one task at a time. */
     private static final java.util.concurrent.Executor CLIENTS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
@@ -46,8 +47,11 @@ class AdmissionTest {
             Await.equal("two requests in flight", WAIT, () -> r.replica().lifecycle().inFlight(), 2);
 
             socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             long start = System.nanoTime();
-            List<String> busy = exchange(socket, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            out.write(REQUEST);
+            List<String> busy = Http.readResponse(in);
             assertThat(System.nanoTime() - start, lessThan(Duration.ofMillis(500).toNanos()));
             assertThat(busy.getFirst(), is("HTTP/1.1 503 Service Unavailable"));
             assertThat(busy, hasItem("retry-after: 1"));
@@ -61,7 +65,8 @@ class AdmissionTest {
             for (CompletableFuture<HttpResponse<String>> f : slow) {
                 assertThat(f.get().statusCode(), is(200));
             }
-            List<String> after = exchange(socket, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            out.write(REQUEST);
+            List<String> after = Http.readResponse(in);
             assertThat("the connection that got the 503 is still usable", after.getFirst(), is("HTTP/1.1 200 OK"));
             assertThat(Http.get(r.port(), "/observe/metrics").body(),
                        containsString("rotor_admission_concurrency_rejected_total{scope=\"application\",} 1.0"));
@@ -160,31 +165,5 @@ class AdmissionTest {
 
     private static HttpResponse<String> get(int port, String header, String value) {
         return Http.send(HttpRequest.newBuilder(Http.uri(port, "/")).header(header, value).GET());
-    }
-
-    /** One request on a kept-alive socket: status line, lower-cased headers, then the body. */
-    private static List<String> exchange(Socket socket, String request) throws Exception {
-        OutputStream out = socket.getOutputStream();
-        out.write(request.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-        List<String> lines = new ArrayList<>();
-        lines.add(in.readLine());
-        int length = 0;
-        String line;
-        while ((line = in.readLine()) != null && !line.isEmpty()) {
-            String lower = line.toLowerCase(java.util.Locale.ROOT);
-            lines.add(lower);
-            if (lower.startsWith("content-length:")) {
-                length = Integer.parseInt(lower.substring("content-length:".length()).trim());
-            }
-        }
-        char[] body = new char[length];
-        int read = 0;
-        while (read < length) {
-            read += in.read(body, read, length - read);
-        }
-        lines.add(new String(body));
-        return lines;
     }
 }
