@@ -67,7 +67,9 @@ public final class Main {
      */
     static void routing(HttpRouting.Builder routing, Replica.Parts parts) {
         ErrorResponses.register(routing);
-        routing.addFilter(new CountingFilter(parts.lifecycle(), parts.leak()))
+        // admission first: a request it rejects never counts toward the quota
+        routing.addFilter(parts.admission().filter())
+                .addFilter(new CountingFilter(parts.lifecycle(), parts.leak()))
                 .register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
         if (parts.demo().endpoints()) {
             routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));

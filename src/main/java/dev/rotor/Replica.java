@@ -2,6 +2,7 @@ package dev.rotor;
 
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
@@ -11,6 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 
+import dev.rotor.admission.Admission;
+import dev.rotor.admission.AdmissionConfig;
 import dev.rotor.config.Settings;
 import dev.rotor.demo.DemoConfig;
 import dev.rotor.demo.DemoLeak;
@@ -59,8 +62,10 @@ public final class Replica {
      * @param demo      demonstration settings
      * @param leak      the demonstration leak, run per counted request
      * @param redis     the shared Redis client, when {@code REDIS_URL} is set
+     * @param admission admission control (its filter runs before counting)
      */
-    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis) {
+    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis,
+                 Admission admission) {
     }
 
     private Replica(Deque<AutoCloseable> closeables, IntConsumer exit) {
@@ -90,6 +95,7 @@ public final class Replica {
         FleetConfig fleet = FleetConfig.from(rotor.node("fleet"));
         KubernetesConfig kubernetes = KubernetesConfig.from(rotor.node("kubernetes"),
                                                             lifecycleConfig.exitMode() == ExitMode.EVICT);
+        AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
@@ -113,8 +119,10 @@ public final class Replica {
             replica.rotation = rotation;
             ReplicaLifecycle lifecycle = rotation.lifecycle();
             closeables.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
+            Admission admission = Admission.start(admissionConfig, redis, id, Metrics.globalRegistry(), Clock.systemUTC());
+            closeables.push(admission);
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
-            Parts parts = new Parts(lifecycle, demo, leak, redis);
+            Parts parts = new Parts(lifecycle, demo, leak, redis, admission);
 
             String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
             ObserveFeature observe = ObserveFeature.builder()
@@ -134,6 +142,7 @@ public final class Replica {
                     .host(web.host())
                     .featuresDiscoverServices(false)
                     .addFeature(observe);
+            admission.configure(builder);
             if (web.adminPort().isPresent()) {
                 builder.routing(routing -> Main.routing(routing, parts))
                         .putSocket(ADMIN_SOCKET, socket -> socket.port(web.adminPort().get()).host(web.host()))

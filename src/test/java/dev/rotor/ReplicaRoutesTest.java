@@ -93,11 +93,11 @@ class ReplicaRoutesTest {
             String request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
             out.write(request.getBytes(StandardCharsets.US_ASCII));
-            List<String> first = readResponse(in);
+            List<String> first = Http.readResponse(in);
             assertThat(first, hasItem("connection: keep-alive"));
 
             out.write(request.getBytes(StandardCharsets.US_ASCII)); // reaches the quota
-            List<String> second = readResponse(in);
+            List<String> second = Http.readResponse(in);
             assertThat(second.getFirst(), is("HTTP/1.1 200 OK"));
             assertThat(second, hasItem("connection: close"));
             assertThat(second, not(hasItem("connection: keep-alive")));
@@ -178,26 +178,5 @@ class ReplicaRoutesTest {
             assertThat(Http.status(r.port(), "/"), is(200));
             assertThat(r.replica().lifecycle().served(), is(1L));
         }
-    }
-
-    private static List<String> readResponse(BufferedReader in) throws Exception {
-        List<String> lines = new ArrayList<>();
-        String status = in.readLine();
-        lines.add(status);
-        int length = 0;
-        String line;
-        while ((line = in.readLine()) != null && !line.isEmpty()) {
-            String lower = line.toLowerCase(java.util.Locale.ROOT);
-            lines.add(lower);
-            if (lower.startsWith("content-length:")) {
-                length = Integer.parseInt(lower.substring("content-length:".length()).trim());
-            }
-        }
-        char[] body = new char[length];
-        int read = 0;
-        while (read < length) {
-            read += in.read(body, read, length - read);
-        }
-        return lines;
     }
 }

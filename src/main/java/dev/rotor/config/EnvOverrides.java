@@ -33,6 +33,16 @@ public final class EnvOverrides {
         m.put("ROTOR_REDIS_BORROW_TIMEOUT", "rotor.redis.borrow-timeout");
         m.put("ROTOR_REDIS_CIRCUIT_FAILURES", "rotor.redis.circuit.failure-threshold");
         m.put("ROTOR_REDIS_CIRCUIT_OPEN_FOR", "rotor.redis.circuit.open-for");
+        m.put("ROTOR_MAX_PAYLOAD_SIZE", "rotor.admission.max-payload-size");
+        m.put("ROTOR_MAX_HEADER_SIZE", "rotor.admission.max-header-size");
+        m.put("ROTOR_MAX_PROLOGUE_LENGTH", "rotor.admission.max-prologue-length");
+        m.put("MAX_CONCURRENT_REQUESTS", "rotor.admission.max-concurrent-requests");
+        m.put("ROTOR_QUEUE_LENGTH", "rotor.admission.queue-length");
+        m.put("ROTOR_QUEUE_TIMEOUT", "rotor.admission.queue-timeout");
+        m.put("ROTOR_RATE_LIMIT", "rotor.admission.rate-limit");
+        m.put("ROTOR_TRUSTED_PROXIES", "rotor.admission.trusted-proxies");
+        m.put("ROTOR_EXPECTED_REPLICAS", "rotor.admission.expected-replicas");
+        m.put("ROTOR_RATE_LIMIT_MAX_CLIENTS", "rotor.admission.max-tracked-clients");
         m.put("ROTOR_MAX_REQUESTS", "rotor.lifecycle.max-requests");
         m.put("ROTOR_MAX_REQUESTS_JITTER", "rotor.lifecycle.max-requests-jitter");
         m.put("ROTOR_MIN_LIFETIME", "rotor.lifecycle.min-lifetime");

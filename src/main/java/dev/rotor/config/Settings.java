@@ -210,7 +210,29 @@ public final class Settings {
         return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    static Duration parseDuration(String value) {
+    /**
+     * A value with its own syntax (a rate such as {@code 120/PT1M}, a CIDR list).
+     *
+     * @param key    relative key
+     * @param parser reads the trimmed value; throws {@link IllegalArgumentException} whose
+     *               message says what is accepted
+     * @param <T>    result type
+     * @return the parsed value
+     */
+    public <T> T parsed(String key, java.util.function.Function<String, T> parser) {
+        String value = string(key).trim();
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw invalid(key, value, e.getMessage());
+        }
+    }
+
+    /**
+     * @param value ISO-8601 ({@code PT15S}) or short ({@code 15s}, {@code 500ms}, {@code 10m}, {@code 1h})
+     * @return the duration, or null when the text is neither
+     */
+    public static Duration parseDuration(String value) {
         try {
             return Duration.parse(value);
         } catch (DateTimeParseException e) {

@@ -1,9 +1,11 @@
 package dev.rotor.web;
 
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
@@ -78,7 +80,11 @@ public final class ErrorResponses {
         if (retryAfter != null) {
             res.header(HeaderNames.RETRY_AFTER, String.valueOf(Math.max(1, ceilSeconds(retryAfter))));
         }
-        res.send(body(code, message));
+        // bytes, not the JsonObject: Helidon writes a media entity through an output stream,
+        // which leaves isSent() false, and a filter that answered that way (admission's 503
+        // and 429) is then taken for one that did nothing and turned into a 500
+        res.header(HeaderNames.CONTENT_TYPE, MediaTypes.APPLICATION_JSON.text());
+        res.send(body(code, message).toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static long ceilSeconds(Duration d) {

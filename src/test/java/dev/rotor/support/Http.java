@@ -78,4 +78,36 @@ public final class Http {
     public static URI uri(int port, String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
+
+    /**
+     * Read one HTTP/1.1 response from a raw socket's reader (for tests about connections).
+     *
+     * @param in reader over the socket
+     * @return the status line, the header lines in lower case, then the body as the last item
+     * @throws IOException when the socket fails
+     */
+    public static java.util.List<String> readResponse(java.io.BufferedReader in) throws IOException {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add(in.readLine());
+        int length = 0;
+        String line;
+        while ((line = in.readLine()) != null && !line.isEmpty()) {
+            String lower = line.toLowerCase(java.util.Locale.ROOT);
+            lines.add(lower);
+            if (lower.startsWith("content-length:")) {
+                length = Integer.parseInt(lower.substring("content-length:".length()).trim());
+            }
+        }
+        char[] body = new char[length];
+        int read = 0;
+        while (read < length) {
+            int n = in.read(body, read, length - read);
+            if (n < 0) {
+                break;
+            }
+            read += n;
+        }
+        lines.add(new String(body, 0, read));
+        return lines;
+    }
 }

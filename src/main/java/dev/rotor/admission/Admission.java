@@ -1,0 +1,102 @@
+package dev.rotor.admission;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+import dev.rotor.redis.SharedRedis;
+
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Filter;
+
+/**
+ * The admission feature, built once per replica: size limits for the server, the filter for
+ * the routing, the client identity for features that need the caller's address, and meters.
+ * Closing it stops the replica heartbeat and removes the meters.
+ */
+public final class Admission implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Admission.class.getName());
+
+    private final AdmissionConfig config;
+    private final ClientIdentity identity;
+    private final AdmissionFilter filter;
+    private final ReplicaCount replicas;
+    private final AdmissionMetrics metrics;
+
+    private Admission(AdmissionConfig config, ClientIdentity identity, AdmissionFilter filter, ReplicaCount replicas,
+                      AdmissionMetrics metrics) {
+        this.config = config;
+        this.identity = identity;
+        this.filter = filter;
+        this.replicas = replicas;
+        this.metrics = metrics;
+    }
+
+    /**
+     * @param config    settings
+     * @param redis     the shared Redis client, when there is one
+     * @param replicaId this replica's id (its heartbeat member)
+     * @param registry  where meters go
+     * @param clock     wall clock (rate-limit windows are shared across replicas, so wall time)
+     * @return the feature
+     */
+    public static Admission start(AdmissionConfig config, Optional<SharedRedis> redis, String replicaId,
+                                  MeterRegistry registry, Clock clock) {
+        ConcurrencyLimiter concurrency = new ConcurrencyLimiter(config.maxConcurrentRequests(), config.queueLength(),
+                                                                config.queueTimeout());
+        ClientIdentity identity = new ClientIdentity(config.trustedProxies());
+        LongSupplier micros = () -> {
+            Instant now = clock.instant();
+            return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+        };
+        ReplicaCount replicas;
+        Optional<SharedRateLimiter> rate = Optional.empty();
+        if (config.rateLimit().isPresent()) {
+            RateLimit limit = config.rateLimit().get();
+            replicas = redis.map(r -> ReplicaCount.live(config.expectedReplicas(), replicaId, r, clock::millis))
+                    .orElseGet(() -> ReplicaCount.fixed(config.expectedReplicas()));
+            LocalRateLimiter local = new LocalRateLimiter(() -> limit.share(replicas.replicas()), limit.window(),
+                                                          config.maxTrackedClients(), micros);
+            rate = Optional.of(new SharedRateLimiter(redis.map(r -> new RedisRateLimiter(r, limit, micros)), local));
+            LOG.log(Level.INFO, "rate limit " + limit + " per client"
+                    + (redis.isPresent() ? ", shared through Redis; while Redis is away each replica allows its share"
+                                         : "; no Redis, so this replica allows its share")
+                    + " (" + limit.share(config.expectedReplicas()) + " with " + config.expectedReplicas()
+                    + " replicas until Redis counts them)");
+        } else {
+            replicas = ReplicaCount.fixed(config.expectedReplicas());
+            LOG.log(Level.INFO, "rate limit off (ROTOR_RATE_LIMIT=0)");
+        }
+        LOG.log(Level.INFO, "admission: " + config.describe());
+        AdmissionFilter filter = new AdmissionFilter(concurrency, rate.map(r -> r), identity);
+        return new Admission(config, identity, filter, replicas, new AdmissionMetrics(registry, concurrency, rate, replicas));
+    }
+
+    /**
+     * Apply the size limits and the JSON protocol-error bodies to the public listener.
+     *
+     * @param server the server builder
+     */
+    public void configure(WebServerConfig.Builder server) {
+        SizeLimits.apply(config, server);
+    }
+
+    /** @return the filter to register before the counting filter */
+    public Filter filter() {
+        return filter;
+    }
+
+    /** @return who the caller is, as admission sees it */
+    public ClientIdentity identity() {
+        return identity;
+    }
+
+    @Override
+    public void close() {
+        metrics.close();
+        replicas.close();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.rotor.admission;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import dev.rotor.config.Settings;
+
+/**
+ * Admission settings ({@code rotor.admission}).
+ *
+ * @param maxPayloadSize        largest request body in bytes (413 beyond)
+ * @param maxHeaderSize         largest header section in bytes (431 beyond)
+ * @param maxPrologueLength     longest request line in bytes (414 beyond)
+ * @param maxConcurrentRequests public requests handled at once (503 beyond)
+ * @param queueLength           requests that may wait for a permit; 0 = reject at once
+ * @param queueTimeout          longest wait in that queue
+ * @param rateLimit             per-client rate limit; empty = off
+ * @param trustedProxies        peers whose {@code X-Forwarded-For} is believed
+ * @param expectedReplicas      replicas assumed to share the limit until Redis has counted them
+ * @param maxTrackedClients     clients the local limiter remembers at once
+ */
+public record AdmissionConfig(long maxPayloadSize,
+                              int maxHeaderSize,
+                              int maxPrologueLength,
+                              int maxConcurrentRequests,
+                              int queueLength,
+                              Duration queueTimeout,
+                              Optional<RateLimit> rateLimit,
+                              TrustedProxies trustedProxies,
+                              int expectedReplicas,
+                              int maxTrackedClients) {
+    /**
+     * @param s the {@code rotor.admission} node
+     * @return validated settings
+     */
+    public static AdmissionConfig from(Settings s) {
+        return new AdmissionConfig(s.number("max-payload-size", 0, 1L << 40),
+                                   // below ~1 KiB ordinary browsers' headers no longer fit
+                                   s.integer("max-header-size", 1024, 1 << 20),
+                                   s.integer("max-prologue-length", 256, 1 << 20),
+                                   s.integer("max-concurrent-requests", 1, 100_000),
+                                   s.integer("queue-length", 0, 100_000),
+                                   s.duration("queue-timeout", Duration.ZERO, Duration.ofMinutes(1)),
+                                   s.parsed("rate-limit", text -> RateLimit.parse(text, Settings::parseDuration)),
+                                   s.parsed("trusted-proxies", TrustedProxies::parse),
+                                   s.integer("expected-replicas", 1, 10_000),
+                                   s.integer("max-tracked-clients", 1, 10_000_000));
+    }
+
+    /**
+     * @return the settings as one log line
+     */
+    public String describe() {
+        return "max-payload-size=" + maxPayloadSize + " max-header-size=" + maxHeaderSize
+                + " max-prologue-length=" + maxPrologueLength
+                + " max-concurrent-requests=" + maxConcurrentRequests + " queue-length=" + queueLength
+                + " queue-timeout=" + queueTimeout
+                + " rate-limit=" + rateLimit.map(RateLimit::toString).orElse("off")
+                + " trusted-proxies=" + trustedProxies + " expected-replicas=" + expectedReplicas
+                + " max-tracked-clients=" + maxTrackedClients;
+    }
+}

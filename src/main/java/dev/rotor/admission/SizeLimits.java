@@ -1,0 +1,97 @@
+package dev.rotor.admission;
+
+import dev.rotor.web.ErrorResponses;
+
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerResponseHeaders;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http1.Http1Config;
+
+/**
+ * The first admission step, enforced by the server itself while it reads a request, before
+ * any routing: the request line ({@code max-prologue-length}), the header section
+ * ({@code max-header-size}) and the body ({@code max-payload-size}).
+ *
+ * <p>Helidon answers these through its direct handlers with its own HTML body, and it
+ * reports an oversized header section as a plain 400 ("Header size exceeded"). The handler
+ * here answers every such failure in the JSON error shape and turns that case into the
+ * status RFC 6585 defines for it, 431. An overlong request line stays Helidon's 414, the
+ * status RFC 9110 defines for it. Helidon closes the connection after each of these: it
+ * cannot know where the rejected request ends.
+ */
+public final class SizeLimits {
+    /** Helidon's message for an oversized header section (Http1HeadersParser). */
+    private static final String HEADER_SIZE_EXCEEDED = "Header size exceeded";
+    /** Helidon's Status has no constant for 431 (RFC 6585). */
+    private static final Status HEADERS_TOO_LARGE_431 = Status.create(431, "Request Header Fields Too Large");
+    /** Longest part of a parser message repeated to the client. */
+    private static final int MAX_DETAIL = 160;
+
+    private SizeLimits() {
+    }
+
+    /**
+     * Apply the limits and the JSON direct handler to a server's default listener.
+     *
+     * @param config admission settings
+     * @param server the server builder
+     */
+    public static void apply(AdmissionConfig config, WebServerConfig.Builder server) {
+        server.maxPayloadSize(config.maxPayloadSize())
+                .addProtocol(Http1Config.builder()
+                                     .maxHeadersSize(config.maxHeaderSize())
+                                     .maxPrologueLength(config.maxPrologueLength())
+                                     .build())
+                // without it Helidon hands direct handlers no message, and an oversized header
+                // section could not be told from any other malformed request
+                .errorHandling(e -> e.includeEntity(true))
+                .directHandlers(DirectHandlers.builder()
+                                        .addHandler(DirectHandler.EventType.BAD_REQUEST, new JsonDirectHandler(config))
+                                        .addHandler(DirectHandler.EventType.OTHER, new JsonDirectHandler(config))
+                                        .build());
+    }
+
+    /** Every protocol-level failure as {@code {"error","message"}}. */
+    private record JsonDirectHandler(AdmissionConfig config) implements DirectHandler {
+        @Override
+        public TransportResponse handle(TransportRequest request,
+                                        EventType eventType,
+                                        Status status,
+                                        ServerResponseHeaders headers,
+                                        String message) {
+            String detail = message == null ? "" : message;
+            Status answer = status;
+            String code;
+            String sentence;
+            if (detail.startsWith(HEADER_SIZE_EXCEEDED)) {
+                answer = HEADERS_TOO_LARGE_431;
+                code = "headers_too_large";
+                sentence = "the request headers exceed " + config.maxHeaderSize() + " bytes";
+            } else if (status.code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
+                code = "payload_too_large";
+                sentence = "the request body exceeds " + config.maxPayloadSize() + " bytes";
+            } else if (status.code() == Status.REQUEST_URI_TOO_LONG_414.code()) {
+                code = "uri_too_long";
+                sentence = "the request line exceeds " + config.maxPrologueLength() + " bytes";
+            } else if (status.code() >= 500) {
+                code = "server_error";
+                sentence = "the server could not handle the request";
+            } else {
+                code = "bad_request";
+                String first = detail.lines().findFirst().orElse("").strip();
+                sentence = "the request could not be parsed"
+                        + (first.isEmpty() ? "" : ": " + first.substring(0, Math.min(first.length(), MAX_DETAIL)));
+            }
+            headers.set(HeaderNames.CONTENT_TYPE, MediaTypes.APPLICATION_JSON.text());
+            return TransportResponse.builder()
+                    .status(answer)
+                    .headers(headers)
+                    .entity(ErrorResponses.body(code, sentence).toString())
+                    .build();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.rotor.admission;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.rotor.config.ConfigLoader;
+import dev.rotor.config.InvalidSettingException;
+import dev.rotor.config.Settings;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class AdmissionConfigTest {
+    private static AdmissionConfig admission(Map<String, String> env) {
+        return AdmissionConfig.from(Settings.of(ConfigLoader.load(env, Map.of())).node("rotor").node("admission"));
+    }
+
+    @Test
+    void defaultsAreTheOriginalDeploymentsBounds() {
+        AdmissionConfig c = admission(Map.of());
+        assertThat(c.maxConcurrentRequests(), is(50));
+        assertThat(c.queueLength(), is(0));
+        assertThat(c.maxPayloadSize(), is(1024L * 1024));
+        assertThat(c.rateLimit().isPresent(), is(false));
+        assertThat(c.trustedProxies().isEmpty(), is(true));
+        assertThat(c.expectedReplicas(), is(2));
+    }
+
+    @Test
+    void environmentSetsTheRateLimitAndTrustedProxies() {
+        AdmissionConfig c = admission(Map.of("ROTOR_RATE_LIMIT", "120/1m",
+                                             "ROTOR_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8",
+                                             "MAX_CONCURRENT_REQUESTS", "8"));
+        assertThat(c.rateLimit().orElseThrow(), is(new RateLimit(120, Duration.ofMinutes(1))));
+        assertThat(c.rateLimit().orElseThrow().intervalMicros(), is(500_000L));
+        assertThat(c.maxConcurrentRequests(), is(8));
+    }
+
+    @Test
+    void badValuesNameTheVariable() {
+        InvalidSettingException rate = assertThrows(InvalidSettingException.class,
+                                                    () -> admission(Map.of("ROTOR_RATE_LIMIT", "lots")));
+        assertThat(rate.getMessage(), containsString("ROTOR_RATE_LIMIT (rotor.admission.rate-limit) = \"lots\""));
+        assertThat(rate.getMessage(), containsString("120/PT1M"));
+        InvalidSettingException proxies = assertThrows(InvalidSettingException.class,
+                                                       () -> admission(Map.of("ROTOR_TRUSTED_PROXIES", "lb.internal")));
+        assertThat(proxies.getMessage(), containsString("ROTOR_TRUSTED_PROXIES"));
+        assertThrows(InvalidSettingException.class, () -> admission(Map.of("MAX_CONCURRENT_REQUESTS", "0")));
+    }
+}
