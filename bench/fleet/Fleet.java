@@ -104,6 +104,24 @@ public final class Fleet {
         }
     }
 
+    /** Sum of the Prometheus samples whose line starts with {@code name} and contains every label given. */
+    static double metric(int port, String name, String... labels) {
+        double sum = 0;
+        for (String line : get(port, "/observe/metrics").split("\n")) {
+            if (!line.startsWith(name)) {
+                continue;
+            }
+            boolean all = true;
+            for (String label : labels) {
+                all &= line.contains(label);
+            }
+            if (all) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     static String get(int port, String path) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);
@@ -537,11 +555,50 @@ public final class Fleet {
         return sorted[Math.min(n - 1, (int) Math.ceil(p * n) - 1 < 0 ? 0 : (int) Math.ceil(p * n) - 1)] / 1000.0;
     }
 
+    static final long WALL_T0 = System.currentTimeMillis() - (System.nanoTime() - T0) / 1_000_000;
+    static volatile Path logDir;
+
+    /**
+     * Drain starts and "serving" moments as the replicas logged them (wall clock, millisecond
+     * precision), which is exact where the watcher's polling could lag on a busy machine.
+     */
+    static List<Event> logEvents() {
+        List<Event> events = new ArrayList<>();
+        if (logDir == null) {
+            return events;
+        }
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .*replica r(\\d+)g\\d+ (.*)$");
+        try (var files = Files.list(logDir)) {
+            for (Path f : files.filter(x -> x.getFileName().toString().startsWith("replica-")).toList()) {
+                for (String l : Files.readAllLines(f)) {
+                    var m = line.matcher(l);
+                    if (!m.matches()) {
+                        continue;
+                    }
+                    long wall = java.time.LocalDateTime.parse(m.group(1)).atZone(java.time.ZoneId.systemDefault())
+                            .toInstant().toEpochMilli();
+                    double t = (wall - WALL_T0) / 1000.0;
+                    int slot = Integer.parseInt(m.group(2));
+                    if (m.group(3).contains("draining: readiness down")) {
+                        events.add(new Event(t, slot, "draining", ""));
+                    } else if (m.group(3).startsWith("serving ")) {
+                        events.add(new Event(t, slot, "serving", ""));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log("cannot read replica logs: " + e.getMessage());
+        }
+        events.sort(java.util.Comparator.comparingDouble(Event::t));
+        return events;
+    }
+
     /** Windows in which some replica was rotating: from its drain to its replacement serving. */
     static List<double[]> rotationWindows() {
         List<double[]> windows = new ArrayList<>();
         Map<Integer, Double> open = new HashMap<>();
-        for (Event e : EVENTS) {
+        for (Event e : logEvents()) {
             if (e.kind().equals("draining")) {
                 open.putIfAbsent(e.slot(), e.t());
             } else if (e.kind().equals("serving") && open.containsKey(e.slot())) {
@@ -608,7 +665,7 @@ public final class Fleet {
         Arrays.sort(between, 0, nb);
         Arrays.sort(rejected, 0, nr);
         Arrays.sort(admitted, 0, na);
-        int rotations = (int) EVENTS.stream().filter(e -> e.kind().equals("draining")).count();
+        int rotations = (int) logEvents().stream().filter(e -> e.kind().equals("draining")).count();
         int restarts = (int) EVENTS.stream().filter(e -> e.kind().equals("start")).count() - slotsStarted;
         return new Summary(n, byStatus, failed, errors, rotations, Math.max(0, restarts),
                            percentile(all, n, 0.5), percentile(all, n, 0.99), n == 0 ? 0 : all[n - 1] / 1000.0,
@@ -621,7 +678,10 @@ public final class Fleet {
     static int maxDrainingAtOnce() {
         Map<Integer, Boolean> draining = new HashMap<>();
         int max = 0;
-        for (Event e : EVENTS) {
+        List<Event> all = new ArrayList<>(logEvents());
+        EVENTS.stream().filter(e -> e.kind().equals("exit") || e.kind().equals("liveness-failed")).forEach(all::add);
+        all.sort(java.util.Comparator.comparingDouble(Event::t));
+        for (Event e : all) {
             if (e.kind().equals("draining")) {
                 draining.put(e.slot(), true);
             } else if (e.kind().equals("exit") || e.kind().equals("serving") || e.kind().equals("liveness-failed")) {
@@ -661,7 +721,9 @@ public final class Fleet {
         for (Slot s : slots) {
             svg.line(s.rss, colours[s.index % colours.length], "replica " + s.index);
         }
-        for (Event e : EVENTS) {
+        List<Event> marks = new ArrayList<>(logEvents());
+        marks.addAll(EVENTS.stream().filter(e -> e.kind().equals("oom-kill")).toList());
+        for (Event e : marks) {
             if (e.kind().equals("draining") || e.kind().equals("oom-kill")) {
                 svg.marker(e.t(), colours[e.slot() % colours.length], e.kind().equals("oom-kill") ? "OOM" : "");
             }
@@ -703,7 +765,7 @@ public final class Fleet {
         Svg svg = new Svg(title, start + seconds, maxY * 1.1, "seconds", "latency (ms)");
         svg.line(p50, "#1f77b4", "p50 per second");
         svg.line(p99, "#d62728", "p99 per second");
-        for (Event e : EVENTS) {
+        for (Event e : logEvents()) {
             if (e.kind().equals("draining")) {
                 svg.marker(e.t(), "#999999", "");
             }
@@ -797,7 +859,7 @@ public final class Fleet {
     /** Everything one run needs. */
     record RunSpec(String title, int replicas, String supervisor, Map<String, String> env, List<String> jvm,
                    int workers, double rate, Duration duration, String inter, int fall, long memoryLimitMiB,
-                   java.util.function.IntFunction<String> paths, Consumer<Duration> during) {
+                   java.util.function.IntFunction<String> paths, Consumer<List<Slot>> during) {
     }
 
     /** Result of one run. */
@@ -808,6 +870,7 @@ public final class Fleet {
     static RunResult run(RunSpec spec, Path out) throws Exception {
         EVENTS.clear();
         Files.createDirectories(out);
+        logDir = out;
         try (var old = Files.list(out)) {
             for (Path f : old.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
                 Files.delete(f);
@@ -856,7 +919,7 @@ public final class Fleet {
                         + ", " + spec.duration().toSeconds() + " s through HAProxy on port " + front);
             double started = now();
             if (spec.during() != null) {
-                background.add(Thread.ofPlatform().daemon().start(() -> spec.during().accept(spec.duration())));
+                background.add(Thread.ofPlatform().daemon().start(() -> spec.during().accept(slots)));
             }
             load(front, spec.workers(), spec.rate(), spec.duration(), recorder, spec.paths());
             double seconds = now() - started;

@@ -110,17 +110,21 @@ final class Scenarios {
     // ---------------------------------------------------------------- steady
 
     static boolean steady(Path out, StringBuilder md, int seconds, String supervisor) throws Exception {
-        Map<String, String> e = env("ROTOR_DRAIN_PERIOD", "PT2S", "ROTOR_DEMO_ENDPOINTS", "true");
-        e.put("ROTOR_EXIT_MODE", supervisor.equals("compose") ? "exit" : "liveness");
-        Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("steady", 2, supervisor, e, JVM, 8, 120,
-                                                        Duration.ofSeconds(seconds), "250ms", 2, 0, MIXED, null), out);
+        Fleet.RunResult r;
+        try (RedisProcess redis = RedisProcess.start()) {
+            Map<String, String> e = env("ROTOR_DRAIN_PERIOD", "PT2S", "ROTOR_DEMO_ENDPOINTS", "true",
+                                        "REDIS_URL", redis.url(), "ROTOR_ROTATION_LEASE_RETRY", "PT0.2S");
+            e.put("ROTOR_EXIT_MODE", supervisor.equals("compose") ? "exit" : "liveness");
+            r = Fleet.run(new Fleet.RunSpec("steady", 2, supervisor, e, JVM, 8, 120, Duration.ofSeconds(seconds),
+                                            "250ms", 2, 0, MIXED, null), out);
+        }
         Fleet.Summary s = r.summary();
         Map<String, String> targets = new LinkedHashMap<>();
         targets.put("zero failed requests", check(s.failed() == 0) + " (" + s.failed() + ")");
         targets.put("at least 50 rotations", check(s.rotations() >= 50) + " (" + s.rotations() + ")");
         targets.put("p99 during rotations <= 2x p99 between", check(s.p99During() <= 2 * s.p99Between())
                 + String.format(Locale.ROOT, " (%.2f vs %.2f ms)", s.p99During(), s.p99Between()));
-        report(md, "steady (" + supervisor + "): 2 replicas, quota 800 ± 200, 120 req/s (90% GET /, 10% 20 ms work), "
+        report(md, "steady (" + supervisor + "): 2 replicas, Redis lease, quota 800 ± 200, 120 req/s (90% GET /, 10% 20 ms work), "
                 + seconds + " s", s, targets);
         if (!r.backoffs().isEmpty()) {
             md.append("Kubernetes restart back-offs applied: ").append(backoffs(r)).append("\n\n");
@@ -251,22 +255,44 @@ final class Scenarios {
             Map<String, String> e = env("ROTOR_MAX_REQUESTS", "0", "REDIS_URL", redis.url(),
                                         "ROTOR_RATE_LIMIT", "1000000/PT1M");
             long third = seconds / 3;
+            double[] fallbackAfter = {-1};
+            double[] sharedAgainAfter = {-1};
+            String decisions = "rotor_admission_rate_decisions_total";
             Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("redis-outage", 2, "compose", e, JVM, 8, 200,
-                                                            Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, d -> {
+                                                            Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, slots -> {
+                int port = slots.get(0).port;
                 Fleet.sleep(Duration.ofSeconds(third));
-                Fleet.event(-1, "redis-stopped", "");
+                double local = Fleet.metric(port, decisions, "backend=\"local\"");
                 redis.stop();
-                Fleet.sleep(Duration.ofSeconds(third));
+                double stopped = Fleet.now();
+                Fleet.event(-1, "redis-stopped", "");
+                while (Fleet.now() - stopped < third && Fleet.metric(port, decisions, "backend=\"local\"") <= local) {
+                    Fleet.sleep(Duration.ofMillis(20));
+                }
+                fallbackAfter[0] = Fleet.now() - stopped;
+                Fleet.event(-1, "local-fallback-seen", String.format(Locale.ROOT, "%.2fs after the stop", fallbackAfter[0]));
+                Fleet.sleep(Duration.ofSeconds(third).minus(Duration.ofMillis((long) (fallbackAfter[0] * 1000))));
+                double shared = Fleet.metric(port, decisions, "backend=\"redis\"");
                 redis.restart();
+                double started = Fleet.now();
                 Fleet.event(-1, "redis-started", "");
+                while (Fleet.now() - started < third && Fleet.metric(port, decisions, "backend=\"redis\"") <= shared) {
+                    Fleet.sleep(Duration.ofMillis(20));
+                }
+                sharedAgainAfter[0] = Fleet.now() - started;
+                Fleet.event(-1, "shared-limit-seen", String.format(Locale.ROOT, "%.2fs after the restart", sharedAgainAfter[0]));
             }), out);
             Fleet.Summary s = r.summary();
             long fiveHundreds = s.byStatus().entrySet().stream().filter(x -> x.getKey() >= 500).mapToLong(Map.Entry::getValue).sum();
             Map<String, String> targets = new LinkedHashMap<>();
             targets.put("zero 5xx", check(fiveHundreds == 0) + " (" + fiveHundreds + ")");
-            report(md, "redis-outage: Redis stopped for the middle third of " + seconds + " s, 200 req/s, 2 replicas",
-                   s, targets);
-            return fiveHundreds == 0;
+            targets.put("local fallback within 1 s", check(fallbackAfter[0] >= 0 && fallbackAfter[0] <= 1)
+                    + String.format(Locale.ROOT, " (%.2f s)", fallbackAfter[0]));
+            targets.put("shared limit back within 5 s", check(sharedAgainAfter[0] >= 0 && sharedAgainAfter[0] <= 5)
+                    + String.format(Locale.ROOT, " (%.2f s)", sharedAgainAfter[0]));
+            report(md, "redis-outage: Redis stopped for the middle third of " + seconds + " s, 200 req/s, 2 replicas, "
+                    + "rate limit on (never rejecting)", s, targets);
+            return fiveHundreds == 0 && fallbackAfter[0] <= 1 && sharedAgainAfter[0] <= 5;
         }
     }
 

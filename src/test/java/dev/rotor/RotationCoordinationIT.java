@@ -34,6 +34,7 @@ class RotationCoordinationIT {
         env.put("ROTOR_DRAIN_TIMEOUT", "PT60S");
         env.put("ROTOR_ROTATION_LEASE_TTL", ttl);
         env.put("ROTOR_ROTATION_LEASE_RETRY", "PT0.1S");
+        env.put("ROTOR_ROTATION_LEASE_HOLD", "PT1S");
         env.put("ROTOR_ROTATION_CEILING", "100");
         env.put("ROTOR_LEAK_REPORT", "false");
         return env;

@@ -91,16 +91,7 @@ public final class Settings {
      * @return a fraction from 0 to 1 (0 usually meaning "off")
      */
     public double fraction(String key) {
-        String value = string(key).trim();
-        try {
-            double d = Double.parseDouble(value);
-            if (d >= 0 && d <= 1) {
-                return d;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw invalid(key, value, "must be a fraction from 0 to 1, such as 0.85 (0 = off)");
+        return decimal(key, 0, 1, "must be a fraction from 0 to 1, such as 0.85 (0 = off)");
     }
 
     /**
@@ -110,6 +101,10 @@ public final class Settings {
      * @return a decimal number
      */
     public double decimal(String key, double min, double max) {
+        return decimal(key, min, max, "must be a number from " + min + " to " + max);
+    }
+
+    private double decimal(String key, double min, double max, String problem) {
         String value = string(key).trim();
         try {
             double d = Double.parseDouble(value);
@@ -119,7 +114,7 @@ public final class Settings {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw invalid(key, value, "must be a number from " + min + " to " + max);
+        throw invalid(key, value, problem);
     }
 
     /**

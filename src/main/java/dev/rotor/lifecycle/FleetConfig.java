@@ -11,6 +11,7 @@ import dev.rotor.config.Settings;
  * @param maxConcurrentRotations slots: replicas of the service draining at once (0 = no lease)
  * @param leaseTtl               a slot frees itself this long after it was taken (its holder may have died)
  * @param leaseRetry             how often a replica waiting for a slot asks again
+ * @param leaseHold              how long a leaving replica keeps its slot (its replacement starting)
  * @param leakReport             whether to take class histograms for the leak report
  * @param leakReportWarmup       when after serving begins the baseline histogram is taken
  * @param leakReportTop          classes named in the report
@@ -19,6 +20,7 @@ public record FleetConfig(String serviceName,
                           int maxConcurrentRotations,
                           Duration leaseTtl,
                           Duration leaseRetry,
+                          Duration leaseHold,
                           boolean leakReport,
                           Duration leakReportWarmup,
                           int leakReportTop) {
@@ -35,6 +37,7 @@ public record FleetConfig(String serviceName,
                                s.integer("max-concurrent-rotations", 0, 1000),
                                s.duration("lease-ttl", Duration.ofSeconds(1), Duration.ofHours(1)),
                                s.duration("lease-retry", Duration.ofMillis(50), Duration.ofMinutes(1)),
+                               s.duration("lease-hold", Duration.ZERO, Duration.ofMinutes(10)),
                                s.bool("leak-report"),
                                s.duration("leak-report-warmup", Duration.ZERO, Duration.ofHours(24)),
                                s.integer("leak-report-top", 1, 100));

@@ -30,6 +30,16 @@ public final class RotationLease implements RotationGate {
             return 0
             """;
 
+    // KEYS[1] = slot set; ARGV = holder, hold ms: the holder's slot now expires after the hold
+    private static final String HOLD = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+              redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+            end
+            return 1
+            """;
+
     private final SharedRedis redis;
     private final String key;
     private final String holder;
@@ -90,7 +100,13 @@ public final class RotationLease implements RotationGate {
             return;
         }
         try {
-            redis.execute(j -> j.zrem(key, holder));
+            if (config.leaseHold().isZero()) {
+                redis.execute(j -> j.zrem(key, holder));
+            } else {
+                // keep the slot a little longer: the replacement needs that long to become ready,
+                // and another replica draining meanwhile would leave the fleet with no ready one
+                redis.execute(j -> j.eval(HOLD, List.of(key), List.of(holder, String.valueOf(config.leaseHold().toMillis()))));
+            }
             held = false;
         } catch (RedisUnavailableException e) {
             // the lease expires by itself
