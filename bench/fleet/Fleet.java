@@ -169,6 +169,8 @@ public final class Fleet {
         final AtomicInteger generation = new AtomicInteger();
         final List<double[]> rss = new CopyOnWriteArrayList<>();
         volatile double peakRssMiB;
+        /** Set by the Kubernetes API stand-in when this slot's pod asked to be evicted. */
+        final AtomicBoolean evictionRequested = new AtomicBoolean();
 
         Slot(int index, int port, Map<String, String> env, List<String> jvm, Path logDir) {
             this.index = index;
@@ -191,6 +193,8 @@ public final class Fleet {
             pb.environment().put("PORT", String.valueOf(port));
             pb.environment().put("ROTOR_HOST", "127.0.0.1");
             pb.environment().put("ROTOR_REPLICA_ID", "r" + index + "g" + gen);
+            pb.environment().put("POD_NAME", "fleet-" + index);
+            pb.environment().put("POD_NAMESPACE", "fleet");
             process = pb.start();
             startedAt = now();
             event(index, "start", "pid " + process.pid() + ", generation " + gen);
@@ -238,27 +242,42 @@ public final class Fleet {
         }
     }
 
-    /** Probe liveness; kill like the kubelet; restart with its back-off. */
+    /**
+     * Probe liveness; kill like the kubelet; restart with its back-off. An eviction (the pod
+     * asked the API stand-in) is a graceful deletion instead: preStop, SIGTERM, SIGKILL after
+     * the grace period, and a new pod with no back-off (here started once the old one is gone,
+     * where a ReplicaSet would start it at once: slower, not kinder).
+     */
     static void kubeletSupervisor(Slot slot, AtomicBoolean running, KubeletSpec spec, List<double[]> backoffs) {
         int restarts = 0;
         while (running.get()) {
             int failures = 0;
             boolean exited = false;
+            boolean evicted = false;
+            long nextProbe = System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.livenessPeriod());
             while (running.get() && failures < spec.livenessFailures()) {
-                sleep(Duration.ofSeconds(spec.livenessPeriod()));
+                sleep(Duration.ofMillis(100));
+                if (slot.evictionRequested.getAndSet(false)) {
+                    evicted = true;
+                    break;
+                }
                 if (!slot.alive()) {
                     exited = true;
                     break;
                 }
-                int status = probe(slot.port, "/observe/health/live", Duration.ofSeconds(spec.livenessTimeout()));
-                failures = status == 200 ? 0 : failures + 1;
+                if (System.nanoTime() >= nextProbe) {
+                    nextProbe += TimeUnit.SECONDS.toNanos(spec.livenessPeriod());
+                    int status = probe(slot.port, "/observe/health/live", Duration.ofSeconds(spec.livenessTimeout()));
+                    failures = status == 200 ? 0 : failures + 1;
+                }
             }
             if (!running.get()) {
                 return;
             }
             double ran = now() - slot.startedAt;
             if (!exited) {
-                event(slot.index, "liveness-failed", spec.livenessFailures() + " probes");
+                event(slot.index, evicted ? "evicted" : "liveness-failed",
+                      evicted ? "graceful deletion" : spec.livenessFailures() + " probes");
                 sleep(Duration.ofSeconds(spec.preStopSeconds()));
                 slot.kill(false);
                 try {
@@ -272,17 +291,19 @@ public final class Fleet {
                 }
             }
             event(slot.index, "exit", "status " + slot.process.exitValue() + String.format(Locale.ROOT, " after %.1fs", ran));
-            // Kubernetes: 10 s doubling to 300 s; reset once the container ran 10 minutes
-            if (ran >= 600) {
-                restarts = 0;
-            }
-            long delay = Math.min(300, 10L << Math.min(restarts, 5));
-            restarts++;
-            backoffs.add(new double[] {now(), slot.index, delay, ran});
-            event(slot.index, "backoff", delay + "s before restart " + restarts);
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
-            while (running.get() && System.nanoTime() < until) {
-                sleep(Duration.ofMillis(200));
+            if (!evicted) {
+                // a container restart: Kubernetes backs off 10 s doubling to 300 s, reset after 10 minutes up
+                if (ran >= 600) {
+                    restarts = 0;
+                }
+                long delay = Math.min(300, 10L << Math.min(restarts, 5));
+                restarts++;
+                backoffs.add(new double[] {now(), slot.index, delay, ran});
+                event(slot.index, "backoff", delay + "s before restart " + restarts);
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
+                while (running.get() && System.nanoTime() < until) {
+                    sleep(Duration.ofMillis(200));
+                }
             }
             if (!running.get()) {
                 return;
@@ -294,6 +315,62 @@ public final class Fleet {
                 return;
             }
         }
+    }
+
+    /**
+     * A stand-in for the Kubernetes API's eviction endpoint, over HTTPS with its own CA, that
+     * marks the pod's slot for graceful deletion. Sets the environment the replicas need.
+     */
+    static com.sun.net.httpserver.HttpsServer kubernetesApi(Path dir, List<Slot> slots, Map<String, String> env)
+            throws Exception {
+        Path keystore = dir.resolve("api.p12");
+        Files.deleteIfExists(keystore);
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        for (List<String> args : List.of(
+                List.of("-genkeypair", "-alias", "api", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", keystore.toString(), "-storetype",
+                        "PKCS12", "-storepass", "changeit"),
+                List.of("-exportcert", "-rfc", "-alias", "api", "-keystore", keystore.toString(), "-storepass", "changeit",
+                        "-file", dir.resolve("ca.crt").toString()))) {
+            List<String> cmd = new ArrayList<>(List.of(keytool.toString()));
+            cmd.addAll(args);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("keytool failed");
+            }
+        }
+        Files.writeString(dir.resolve("token"), "fleet-token\n");
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+        kmf.init(ks, "changeit".toCharArray());
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer api = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress("127.0.0.1", 0), 0);
+        api.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ssl));
+        api.createContext("/api/v1/namespaces/fleet/pods/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            String path = exchange.getRequestURI().getPath();
+            var m = java.util.regex.Pattern.compile(".*/pods/fleet-(\\d+)/eviction").matcher(path);
+            int status = 404;
+            if (!"Bearer fleet-token".equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                status = 401;
+            } else if (m.matches() && Integer.parseInt(m.group(1)) < slots.size()) {
+                slots.get(Integer.parseInt(m.group(1))).evictionRequested.set(true);
+                status = 201;
+            }
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        api.start();
+        env.put("ROTOR_KUBERNETES_API", "https://127.0.0.1:" + api.getAddress().getPort());
+        env.put("ROTOR_KUBERNETES_TOKEN_PATH", dir.resolve("token").toString());
+        env.put("ROTOR_KUBERNETES_CA_PATH", dir.resolve("ca.crt").toString());
+        return api;
     }
 
     /** Every 200 ms: each replica's state; every second: its RSS (and the memory limit, if any). */
@@ -877,9 +954,12 @@ public final class Fleet {
             }
         }
         List<Slot> slots = new ArrayList<>();
+        Map<String, String> env = new HashMap<>(spec.env());
         for (int i = 0; i < spec.replicas(); i++) {
-            slots.add(new Slot(i, freePort(), spec.env(), spec.jvm(), out));
+            slots.add(new Slot(i, freePort(), env, spec.jvm(), out));
         }
+        com.sun.net.httpserver.HttpsServer api = "evict".equals(env.get("ROTOR_EXIT_MODE"))
+                ? kubernetesApi(out, slots, env) : null;
         AtomicBoolean running = new AtomicBoolean(true);
         int front = freePort();
         Process haproxy = haproxy(out, front, slots, spec.inter(), spec.fall());
@@ -933,6 +1013,9 @@ public final class Fleet {
             }
             haproxy.destroy();
             haproxy.waitFor(5, TimeUnit.SECONDS);
+            if (api != null) {
+                api.stop(0);
+            }
             for (Slot s : slots) {
                 if (s.process != null) {
                     s.process.waitFor(5, TimeUnit.SECONDS);

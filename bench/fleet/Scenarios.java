@@ -33,8 +33,8 @@ final class Scenarios {
         StringBuilder md = new StringBuilder("# fleet scenario `" + name + "`\n\n" + machine() + "\n\n");
         boolean ok = switch (name) {
             case "quick" -> quick(out, md, seconds > 0 ? seconds : 30);
-            case "steady" -> steady(out, md, seconds > 0 ? seconds : 360, "compose");
-            case "steady-kubelet" -> steady(out, md, seconds > 0 ? seconds : 360, "kubelet");
+            case "steady" -> steady(out, md, seconds > 0 ? seconds : 420, "compose");
+            case "steady-kubelet" -> steady(out, md, seconds > 0 ? seconds : 420, "kubelet");
             case "leak" -> leak(out, md, seconds > 0 ? seconds : 90);
             case "overload" -> overload(out, md, seconds > 0 ? seconds : 20);
             case "kubelet-backoff" -> kubeletBackoff(out, md, seconds > 0 ? seconds : 240);
@@ -114,7 +114,8 @@ final class Scenarios {
         try (RedisProcess redis = RedisProcess.start()) {
             Map<String, String> e = env("ROTOR_DRAIN_PERIOD", "PT2S", "ROTOR_DEMO_ENDPOINTS", "true",
                                         "REDIS_URL", redis.url(), "ROTOR_ROTATION_LEASE_RETRY", "PT0.2S");
-            e.put("ROTOR_EXIT_MODE", supervisor.equals("compose") ? "exit" : "liveness");
+            // under the kubelet, self-eviction: a fresh pod per rotation, no restart back-off
+            e.put("ROTOR_EXIT_MODE", supervisor.equals("compose") ? "exit" : "evict");
             r = Fleet.run(new Fleet.RunSpec("steady", 2, supervisor, e, JVM, 8, 120, Duration.ofSeconds(seconds),
                                             "250ms", 2, 0, MIXED, null), out);
         }
