@@ -122,15 +122,11 @@ public final class Fleet {
         return sum;
     }
 
+    /** GET on a new connection; the body, or "" on failure. Reads by Content-Length, not to EOF. */
     static String get(int port, String path) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            s.setSoTimeout(1000);
-            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                                              .getBytes(StandardCharsets.US_ASCII));
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
+        try (Client c = new Client(port)) {
+            c.timeoutMillis = 1000;
+            return c.get(path) == 200 ? c.body : "";
         }
     }
 
@@ -513,6 +509,8 @@ public final class Fleet {
         Socket socket;
         InputStream in;
         OutputStream out;
+        int timeoutMillis = 35_000;
+        String body = "";
 
         Client(int port) {
             this.port = port;
@@ -524,7 +522,7 @@ public final class Fleet {
                 if (socket == null) {
                     socket = new Socket();
                     socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-                    socket.setSoTimeout(35_000);
+                    socket.setSoTimeout(timeoutMillis);
                     socket.setTcpNoDelay(true);
                     in = new BufferedInputStream(socket.getInputStream());
                     out = socket.getOutputStream();
@@ -547,7 +545,7 @@ public final class Fleet {
                         close = true;
                     }
                 }
-                in.readNBytes(length);
+                body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
                 if (close) {
                     close();
                 }
@@ -698,7 +696,8 @@ public final class Fleet {
     /** Summary numbers of one run. */
     record Summary(int requests, Map<Integer, Integer> byStatus, int failed, int connectionErrors, int rotations,
                    int restarts, double p50, double p99, double max, double p99During, double p99Between,
-                   double p99Rejected, double p99Admitted, int maxDrainingAtOnce) {
+                   double p99Rejected, double p99Admitted, int maxDrainingAtOnce, double secondsWithNoneReady,
+                   double meanReady) {
     }
 
     static Summary summarize(Recorder r) {
@@ -747,7 +746,44 @@ public final class Fleet {
         return new Summary(n, byStatus, failed, errors, rotations, Math.max(0, restarts),
                            percentile(all, n, 0.5), percentile(all, n, 0.99), n == 0 ? 0 : all[n - 1] / 1000.0,
                            percentile(during, nd, 0.99), percentile(between, nb, 0.99),
-                           percentile(rejected, nr, 0.99), percentile(admitted, na, 0.99), maxDrainingAtOnce());
+                           percentile(rejected, nr, 0.99), percentile(admitted, na, 0.99), maxDrainingAtOnce(),
+                           readiness()[0], readiness()[1]);
+    }
+
+    static int slotCount;
+    static double loadStart;
+    static double loadEnd;
+
+    /** @return {seconds with no replica ready, mean ready replicas} over the load, from the replicas' logs */
+    static double[] readiness() {
+        Map<Integer, Boolean> ready = new HashMap<>();
+        for (int i = 0; i < slotCount; i++) {
+            ready.put(i, true);
+        }
+        double none = 0;
+        double weighted = 0;
+        double last = loadStart;
+        List<Event> events = new ArrayList<>(logEvents());
+        EVENTS.stream().filter(e -> e.kind().equals("exit") || e.kind().equals("oom-kill")).forEach(events::add);
+        events.sort(java.util.Comparator.comparingDouble(Event::t));
+        for (Event e : events) {
+            double t = Math.min(Math.max(e.t(), loadStart), loadEnd);
+            long count = ready.values().stream().filter(b -> b).count();
+            weighted += count * (t - last);
+            if (count == 0) {
+                none += t - last;
+            }
+            last = t;
+            if (e.slot() >= 0) {
+                ready.put(e.slot(), e.kind().equals("serving"));
+            }
+        }
+        long count = ready.values().stream().filter(b -> b).count();
+        weighted += count * (loadEnd - last);
+        if (count == 0) {
+            none += loadEnd - last;
+        }
+        return new double[] {none, weighted / Math.max(1e-9, loadEnd - loadStart)};
     }
 
     static int slotsStarted;
@@ -786,6 +822,8 @@ public final class Fleet {
         rows.put("latency p50 / p99 / max (ms)", String.format(Locale.ROOT, "%.2f / %.2f / %.2f", s.p50(), s.p99(), s.max()));
         rows.put("p99 during rotations / between (ms)", String.format(Locale.ROOT, "%.2f / %.2f", s.p99During(), s.p99Between()));
         rows.put("most replicas draining at once", String.valueOf(s.maxDrainingAtOnce()));
+        rows.put("mean ready replicas / seconds with none ready", String.format(Locale.ROOT, "%.2f / %.1f",
+                                                                                   s.meanReady(), s.secondsWithNoneReady()));
         return rows;
     }
 
@@ -998,11 +1036,14 @@ public final class Fleet {
             log("load: " + spec.workers() + " workers, " + (spec.rate() > 0 ? spec.rate() + " req/s" : "unpaced")
                         + ", " + spec.duration().toSeconds() + " s through HAProxy on port " + front);
             double started = now();
+            slotCount = slots.size();
+            loadStart = started;
             if (spec.during() != null) {
                 background.add(Thread.ofPlatform().daemon().start(() -> spec.during().accept(slots)));
             }
             load(front, spec.workers(), spec.rate(), spec.duration(), recorder, spec.paths());
             double seconds = now() - started;
+            loadEnd = now();
             running.set(false);
             Summary summary = summarize(recorder);
             return new RunResult(summary, slots, recorder, backoffs, List.copyOf(EVENTS), seconds);

@@ -32,13 +32,13 @@ final class Scenarios {
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "0"));
         StringBuilder md = new StringBuilder("# fleet scenario `" + name + "`\n\n" + machine() + "\n\n");
         boolean ok = switch (name) {
-            case "quick" -> quick(out, md, seconds > 0 ? seconds : 30);
+            case "quick" -> quick(out, md, seconds > 0 ? seconds : 40);
             case "steady" -> steady(out, md, seconds > 0 ? seconds : 420, "compose");
             case "steady-kubelet" -> steady(out, md, seconds > 0 ? seconds : 420, "kubelet");
             case "leak" -> leak(out, md, seconds > 0 ? seconds : 90);
             case "overload" -> overload(out, md, seconds > 0 ? seconds : 20);
-            case "kubelet-backoff" -> kubeletBackoff(out, md, seconds > 0 ? seconds : 240);
-            case "fleet-lease" -> fleetLease(out, md, seconds > 0 ? seconds : 90);
+            case "kubelet-backoff" -> kubeletBackoff(out, md, seconds > 0 ? seconds : 150);
+            case "fleet-lease" -> fleetLease(out, md, seconds > 0 ? seconds : 180);
             case "redis-outage" -> redisOutage(out, md, seconds > 0 ? seconds : 60);
             default -> throw new IllegalArgumentException("unknown scenario " + name + "; one of " + NAMES);
         };
@@ -89,9 +89,9 @@ final class Scenarios {
         Fleet.RunResult r;
         try (RedisProcess redis = RedisProcess.start()) {
             r = Fleet.run(new Fleet.RunSpec("quick", 2, "compose",
-                    env("ROTOR_MAX_REQUESTS", "100", "ROTOR_MAX_REQUESTS_JITTER", "20", "ROTOR_DRAIN_PERIOD", "PT3S",
+                    env("ROTOR_MAX_REQUESTS", "200", "ROTOR_MAX_REQUESTS_JITTER", "40", "ROTOR_DRAIN_PERIOD", "PT2S",
                         "ROTOR_EXIT_MODE", "exit", "ROTOR_DEMO_ENDPOINTS", "true", "REDIS_URL", redis.url(),
-                        "ROTOR_ROTATION_LEASE_RETRY", "PT0.2S"),
+                        "ROTOR_ROTATION_LEASE_RETRY", "PT0.2S", "ROTOR_ROTATION_LEASE_HOLD", "PT3S"),
                     JVM, 4, 40, Duration.ofSeconds(seconds), "200ms", 2, 0, MIXED, null), out);
         }
         Fleet.Summary s = r.summary();
@@ -99,7 +99,7 @@ final class Scenarios {
         Map<String, String> targets = new LinkedHashMap<>();
         targets.put("zero failed requests", check(s.failed() == 0) + " (" + s.failed() + ")");
         targets.put("at least 2 rotations", check(s.rotations() >= 2) + " (" + s.rotations() + ")");
-        report(md, "quick: 2 replicas, compose supervisor, Redis lease, quota 100 ± 20, 40 req/s for " + seconds + " s",
+        report(md, "quick: 2 replicas, compose supervisor, Redis lease, quota 200 ± 40, 40 req/s for " + seconds + " s",
                s, targets);
         Fleet.plotRss(out.resolve("rss.svg"), "quick: RSS per replica (dashed: drains)", r.slots(), Fleet.now(), 0);
         // the plain line that CI runners read
@@ -234,7 +234,7 @@ final class Scenarios {
     static boolean fleetLease(Path out, StringBuilder md, int seconds) throws Exception {
         try (RedisProcess redis = RedisProcess.start()) {
             for (int slots : new int[] {1, 0}) {
-                Map<String, String> e = env("ROTOR_MAX_REQUESTS", "150", "ROTOR_MAX_REQUESTS_JITTER", "30",
+                Map<String, String> e = env("ROTOR_MAX_REQUESTS", "1500", "ROTOR_MAX_REQUESTS_JITTER", "300",
                                             "ROTOR_DRAIN_PERIOD", "PT3S", "ROTOR_EXIT_MODE", "exit",
                                             "REDIS_URL", redis.url(), "ROTOR_SERVICE_NAME", "fleet-lease-" + slots,
                                             "ROTOR_MAX_CONCURRENT_ROTATIONS", String.valueOf(slots),
@@ -243,7 +243,7 @@ final class Scenarios {
                                                                 Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, null),
                                               out.resolve("slots-" + slots));
                 report(md, "fleet-lease, " + (slots == 0 ? "no lease (jitter alone)" : "lease of " + slots + " slot")
-                        + ": 4 replicas, quota 150 ± 30, 120 req/s, " + seconds + " s", r.summary(), Map.of());
+                        + ": 4 replicas, quota 1500 ± 300, 120 req/s, " + seconds + " s", r.summary(), Map.of());
             }
         }
         return true;

@@ -106,6 +106,24 @@ class ReplicaRoutesTest {
     }
 
     @Test
+    void aClientsConnectionCloseClosesTheConnectionAfterTheResponse() throws Exception {
+        try (TestReplica r = TestReplica.start(Map.of())) {
+            for (String path : List.of("/", "/observe/replica")) {
+                try (Socket socket = new Socket("127.0.0.1", r.port())) {
+                    socket.setSoTimeout(3000);
+                    socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                                                           .getBytes(StandardCharsets.US_ASCII));
+                    BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                                                                                 StandardCharsets.US_ASCII));
+                    List<String> response = Http.readResponse(in);
+                    assertThat(response.getFirst(), is("HTTP/1.1 200 OK"));
+                    assertThat(path, in.read(), is(-1));
+                }
+            }
+        }
+    }
+
+    @Test
     void unknownRoutesAnswerInTheJsonErrorShape() {
         try (TestReplica r = TestReplica.start(Map.of())) {
             HttpResponse<String> res = Http.get(r.port(), "/no/such/thing");

@@ -37,8 +37,13 @@ public final class CountingFilter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        // Helidon 4.3 answers a client's "Connection: close" with the same header but keeps
+        // reading the socket (measured: the connection stays open until the client gives up);
+        // HTTP/1.1 says the server closes it after the response, so do that here
+        boolean clientCloses = req.headers().contains(HeaderValues.CONNECTION_CLOSE);
         if (isObservePath(req.path().path())) {
             chain.proceed();
+            closeIfSent(clientCloses, res);
             return;
         }
         // the per-request work first, so that a drain this request triggers sees its effect
@@ -53,9 +58,13 @@ public final class CountingFilter implements Filter {
         } finally {
             lifecycle.requestFinished();
         }
-        if (closing && res.isSent()) {
-            // Helidon writes "Connection: close" but would keep reading; end the connection here.
-            throw new CloseConnectionException("replica " + lifecycle.id() + " is draining");
+        // Helidon writes "Connection: close" but would keep reading; end the connection here.
+        closeIfSent(closing || clientCloses, res);
+    }
+
+    private void closeIfSent(boolean close, RoutingResponse res) {
+        if (close && res.isSent()) {
+            throw new CloseConnectionException("replica " + lifecycle.id() + ": connection closes after this response");
         }
     }
 }
