@@ -7,6 +7,7 @@ import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.InvalidSettingException;
 import dev.rotor.demo.DemoService;
 import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.session.SessionService;
 import dev.rotor.web.BannerService;
 import dev.rotor.web.ErrorResponses;
 
@@ -69,6 +70,7 @@ public final class Main {
         ErrorResponses.register(routing);
         routing.addFilter(new CountingFilter(parts.lifecycle(), parts.leak()))
                 .register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
+        routing.register("/api/sessions", new SessionService(parts.sessions(), parts.chat(), parts.chatConfig().timeout()));
         if (parts.demo().endpoints()) {
             routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));
         }

@@ -29,8 +29,15 @@ import dev.rotor.lifecycle.RotationCause;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
+import dev.rotor.session.SessionConfig;
+import dev.rotor.session.SessionMetrics;
+import dev.rotor.session.SessionStore;
+import dev.rotor.upstream.ChatConfig;
+import dev.rotor.upstream.ChatModel;
+import dev.rotor.upstream.EchoChatModel;
 import dev.rotor.web.WebConfig;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
@@ -54,6 +61,7 @@ public final class Replica {
     private final IntConsumer exit;
     private final AtomicBoolean leaving = new AtomicBoolean();
     private volatile WebServer server;
+    private volatile SessionStore sessions;
 
     /**
      * What the routing needs from a replica.
@@ -62,8 +70,12 @@ public final class Replica {
      * @param demo      demonstration settings
      * @param leak      the demonstration leak, run per counted request
      * @param redis     the shared Redis client, when {@code REDIS_URL} is set
+     * @param sessions   the session store
+     * @param chat       the chat model (upstream or echo)
+     * @param chatConfig chat settings
      */
-    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis) {
+    record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis,
+                 SessionStore sessions, ChatModel chat, ChatConfig chatConfig) {
     }
 
     private Replica(ReplicaLifecycle lifecycle, Deque<AutoCloseable> closeables, IntConsumer exit) {
@@ -91,6 +103,8 @@ public final class Replica {
         LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
         DemoConfig demo = DemoConfig.from(rotor.node("demo"));
         RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
+        SessionConfig sessionConfig = SessionConfig.from(rotor.node("session"));
+        ChatConfig chatConfig = ChatConfig.from(rotor.node("chat"));
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
@@ -112,7 +126,14 @@ public final class Replica {
                         + "everything that would live in Redis is local to it");
             }
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
-            Parts parts = new Parts(lifecycle, demo, leak, redis);
+            ChatModel chat = new EchoChatModel();
+            LOG.log(Level.INFO, "chat: " + chat.describe());
+            // closed after the server stopped and before Redis: closing flushes what Redis lacks
+            SessionStore sessions = new SessionStore(sessionConfig, redis, Ticker.systemTicker(), Clock.systemUTC());
+            closeables.push(sessions);
+            closeables.push(new SessionMetrics(Metrics.globalRegistry(), sessions));
+            replica.sessions = sessions;
+            Parts parts = new Parts(lifecycle, demo, leak, redis, sessions, chat, chatConfig);
 
             String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
             ObserveFeature observe = ObserveFeature.builder()
@@ -180,6 +201,11 @@ public final class Replica {
         return lifecycle;
     }
 
+    /** @return the session store */
+    public SessionStore sessions() {
+        return sessions;
+    }
+
     /** @return the public port */
     public int port() {
         return server.port();
@@ -196,7 +222,11 @@ public final class Replica {
     private void leave(ReplicaLifecycle.Expiry expiry) {
         boolean signalled = expiry.cause() == RotationCause.SIGNAL;
         if (!signalled && lifecycle.config().exitMode() == dev.rotor.lifecycle.ExitMode.LIVENESS) {
-            return; // liveness is down now; the orchestrator restarts the container
+            // liveness is down now; the orchestrator restarts the container, maybe without a
+            // SIGTERM we get to handle: write what Redis lacks now (bounded by flush-timeout)
+            SessionStore s = sessions;
+            Thread.ofVirtual().name("rotor-session-flush").start(() -> s.flush(s.config().flushTimeout()));
+            return;
         }
         if (!leaving.compareAndSet(false, true)) {
             return;

@@ -44,6 +44,17 @@ public final class EnvOverrides {
         m.put("ROTOR_DEMO_ENDPOINTS", "rotor.demo.endpoints");
         m.put("ROTOR_DEMO_MAX_WORK", "rotor.demo.max-work");
         m.put("ROTOR_DEMO_LEAK_BYTES_PER_REQUEST", "rotor.demo.leak-bytes-per-request");
+        m.put("MAX_ACTIVE_INSTANCES", "rotor.session.max-active");
+        m.put("ROTOR_SESSION_IDLE_TTL", "rotor.session.idle-ttl");
+        m.put("ROTOR_SESSION_HISTORY", "rotor.session.history");
+        m.put("ROTOR_SESSION_MAX_MESSAGES", "rotor.session.max-messages");
+        m.put("ROTOR_MAX_MESSAGE_CHARS", "rotor.session.max-message-chars");
+        m.put("ROTOR_SESSION_FLUSH_TIMEOUT", "rotor.session.flush-timeout");
+        m.put("TOGETHER_API_KEY", "rotor.chat.api-key");
+        m.put("ROTOR_CHAT_BASE_URL", "rotor.chat.base-url");
+        m.put("ROTOR_CHAT_MODEL", "rotor.chat.model");
+        m.put("TOGETHER_API_TIMEOUT", "rotor.chat.timeout");
+        m.put("ROTOR_CHAT_MAX_TOKENS", "rotor.chat.max-tokens");
         return java.util.Collections.unmodifiableMap(m);
     }
 
