@@ -8,6 +8,7 @@ import dev.rotor.config.InvalidSettingException;
 import dev.rotor.demo.DemoService;
 import dev.rotor.lifecycle.CountingFilter;
 import dev.rotor.session.SessionService;
+import dev.rotor.upstream.GeoIpService;
 import dev.rotor.web.BannerService;
 import dev.rotor.web.ErrorResponses;
 
@@ -71,6 +72,8 @@ public final class Main {
         routing.addFilter(new CountingFilter(parts.lifecycle(), parts.leak()))
                 .register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
         routing.register("/api/sessions", new SessionService(parts.sessions(), parts.chat(), parts.chatConfig().timeout()));
+        // the lead swaps in admission's ClientIdentity (trusted proxies) when merging
+        routing.register("/api/geo", new GeoIpService(parts.geo(), req -> req.remotePeer().host()));
         if (parts.demo().endpoints()) {
             routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));
         }

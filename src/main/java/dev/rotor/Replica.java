@@ -35,6 +35,12 @@ import dev.rotor.session.SessionStore;
 import dev.rotor.upstream.ChatConfig;
 import dev.rotor.upstream.ChatModel;
 import dev.rotor.upstream.EchoChatModel;
+import dev.rotor.upstream.GeoIpClient;
+import dev.rotor.upstream.GeoIpConfig;
+import dev.rotor.upstream.OpenAiChatModel;
+import dev.rotor.upstream.OutboundClient;
+import dev.rotor.upstream.OutboundConfig;
+import dev.rotor.upstream.UpstreamMetrics;
 import dev.rotor.web.WebConfig;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -73,9 +79,10 @@ public final class Replica {
      * @param sessions   the session store
      * @param chat       the chat model (upstream or echo)
      * @param chatConfig chat settings
+     * @param geo        the geo-IP client
      */
     record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis,
-                 SessionStore sessions, ChatModel chat, ChatConfig chatConfig) {
+                 SessionStore sessions, ChatModel chat, ChatConfig chatConfig, GeoIpClient geo) {
     }
 
     private Replica(ReplicaLifecycle lifecycle, Deque<AutoCloseable> closeables, IntConsumer exit) {
@@ -105,6 +112,8 @@ public final class Replica {
         RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
         SessionConfig sessionConfig = SessionConfig.from(rotor.node("session"));
         ChatConfig chatConfig = ChatConfig.from(rotor.node("chat"));
+        OutboundConfig outboundConfig = OutboundConfig.from(rotor.node("outbound"));
+        GeoIpConfig geoConfig = GeoIpConfig.from(rotor.node("geoip"));
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
@@ -126,14 +135,24 @@ public final class Replica {
                         + "everything that would live in Redis is local to it");
             }
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
-            ChatModel chat = new EchoChatModel();
+            UpstreamMetrics upstreamMetrics = new UpstreamMetrics(Metrics.globalRegistry());
+            closeables.push(upstreamMetrics);
+            OutboundClient outbound = new OutboundClient(outboundConfig, upstreamMetrics);
+            closeables.push(outbound);
+            upstreamMetrics.watch(outbound);
+            ChatModel chat = chatConfig.endpoint().isPresent()
+                    ? new OpenAiChatModel(outbound, chatConfig, upstreamMetrics) : new EchoChatModel();
             LOG.log(Level.INFO, "chat: " + chat.describe());
+            GeoIpClient geo = new GeoIpClient(outbound, geoConfig, upstreamMetrics, Ticker.systemTicker());
+            LOG.log(Level.INFO, "geo-IP: " + geoConfig.urlTemplate().map(u -> "provider " + u + ", cache "
+                    + geoConfig.cacheSize() + " for " + geoConfig.cacheTtl()).orElse("no ROTOR_GEOIP_URL: only "
+                    + "private and loopback addresses are answered, other lookups are 503"));
             // closed after the server stopped and before Redis: closing flushes what Redis lacks
             SessionStore sessions = new SessionStore(sessionConfig, redis, Ticker.systemTicker(), Clock.systemUTC());
             closeables.push(sessions);
             closeables.push(new SessionMetrics(Metrics.globalRegistry(), sessions));
             replica.sessions = sessions;
-            Parts parts = new Parts(lifecycle, demo, leak, redis, sessions, chat, chatConfig);
+            Parts parts = new Parts(lifecycle, demo, leak, redis, sessions, chat, chatConfig, geo);
 
             String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
             ObserveFeature observe = ObserveFeature.builder()

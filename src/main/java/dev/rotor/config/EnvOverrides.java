@@ -55,6 +55,16 @@ public final class EnvOverrides {
         m.put("ROTOR_CHAT_MODEL", "rotor.chat.model");
         m.put("TOGETHER_API_TIMEOUT", "rotor.chat.timeout");
         m.put("ROTOR_CHAT_MAX_TOKENS", "rotor.chat.max-tokens");
+        m.put("ROTOR_HTTP_MAX_CONNECTIONS", "rotor.outbound.max-connections");
+        m.put("ROTOR_HTTP_MAX_KEEPALIVE", "rotor.outbound.max-keepalive");
+        m.put("ROTOR_HTTP_KEEPALIVE_IDLE", "rotor.outbound.keepalive-idle");
+        m.put("ROTOR_HTTP_CONNECT_TIMEOUT", "rotor.outbound.connect-timeout");
+        m.put("ROTOR_HTTP_READ_TIMEOUT", "rotor.outbound.read-timeout");
+        m.put("ROTOR_HTTP_MAX_RESPONSE_BYTES", "rotor.outbound.max-response-bytes");
+        m.put("ROTOR_GEOIP_URL", "rotor.geoip.url");
+        m.put("ROTOR_GEOIP_TIMEOUT", "rotor.geoip.timeout");
+        m.put("ROTOR_GEOIP_CACHE_SIZE", "rotor.geoip.cache-size");
+        m.put("ROTOR_GEOIP_CACHE_TTL", "rotor.geoip.cache-ttl");
         return java.util.Collections.unmodifiableMap(m);
     }
 

@@ -8,6 +8,9 @@ import dev.rotor.support.Http;
 import dev.rotor.support.Json;
 import dev.rotor.support.TestReplica;
 
+import static dev.rotor.support.Sessions.create;
+import static dev.rotor.support.Sessions.say;
+
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,21 +36,6 @@ class SessionApiTest {
     @AfterAll
     static void stop() {
         replica.close();
-    }
-
-    static String create(int port, String body) {
-        HttpResponse<String> r = Http.post(port, "/api/sessions", "application/json", body);
-        assertThat(r.body(), r.statusCode(), is(201));
-        String id = Json.object(r.body()).getString("id");
-        assertThat(r.headers().firstValue("Location").orElseThrow(), is("/api/sessions/" + id));
-        return id;
-    }
-
-    static JsonObject say(int port, String id, String content) {
-        HttpResponse<String> r = Http.post(port, "/api/sessions/" + id + "/messages", "application/json",
-                                           "{\"content\":\"" + content + "\"}");
-        assertThat(r.body(), r.statusCode(), is(200));
-        return Json.object(r.body());
     }
 
     @Test

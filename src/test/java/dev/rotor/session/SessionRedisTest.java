@@ -20,8 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import static dev.rotor.session.SessionApiTest.create;
-import static dev.rotor.session.SessionApiTest.say;
+import static dev.rotor.support.Sessions.create;
+import static dev.rotor.support.Sessions.say;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
