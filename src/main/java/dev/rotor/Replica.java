@@ -26,6 +26,8 @@ import dev.rotor.lifecycle.Quota;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.ReplicaService;
 import dev.rotor.lifecycle.RotationCause;
+import dev.rotor.monitoring.CloudWatchConfig;
+import dev.rotor.monitoring.CloudWatchPublisher;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
@@ -51,6 +53,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 
 /**
  * One running replica: its lifecycle, its server and every shared part it built, which it
@@ -114,6 +117,7 @@ public final class Replica {
         ChatConfig chatConfig = ChatConfig.from(rotor.node("chat"));
         OutboundConfig outboundConfig = OutboundConfig.from(rotor.node("outbound"));
         GeoIpConfig geoConfig = GeoIpConfig.from(rotor.node("geoip"));
+        CloudWatchConfig cloudWatchConfig = CloudWatchConfig.from(rotor.node("cloudwatch"));
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
@@ -152,6 +156,11 @@ public final class Replica {
             closeables.push(sessions);
             closeables.push(new SessionMetrics(Metrics.globalRegistry(), sessions));
             replica.sessions = sessions;
+            if (cloudWatchConfig.namespace().isPresent()) {
+                CloudWatchClient cloudWatch = CloudWatchPublisher.client(cloudWatchConfig);
+                closeables.push(cloudWatch);
+                closeables.push(new CloudWatchPublisher(cloudWatchConfig, cloudWatch, Metrics.globalRegistry()));
+            }
             Parts parts = new Parts(lifecycle, demo, leak, redis, sessions, chat, chatConfig, geo);
 
             String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;

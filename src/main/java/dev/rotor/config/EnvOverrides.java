@@ -65,6 +65,11 @@ public final class EnvOverrides {
         m.put("ROTOR_GEOIP_TIMEOUT", "rotor.geoip.timeout");
         m.put("ROTOR_GEOIP_CACHE_SIZE", "rotor.geoip.cache-size");
         m.put("ROTOR_GEOIP_CACHE_TTL", "rotor.geoip.cache-ttl");
+        m.put("ROTOR_CLOUDWATCH_NAMESPACE", "rotor.cloudwatch.namespace");
+        m.put("ROTOR_CLOUDWATCH_PERIOD", "rotor.cloudwatch.period");
+        m.put("ROTOR_AWS_ENDPOINT", "rotor.cloudwatch.endpoint");
+        m.put("ROTOR_CLOUDWATCH_MAX_CONNECTIONS", "rotor.cloudwatch.max-connections");
+        m.put("ROTOR_CLOUDWATCH_TIMEOUT", "rotor.cloudwatch.timeout");
         return java.util.Collections.unmodifiableMap(m);
     }
 
