@@ -10,8 +10,8 @@ import java.util.Optional;
 
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.upstream.ChatMessage;
+import dev.rotor.web.Jsons;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 
@@ -99,7 +99,7 @@ final class RedisSessions {
     }
 
     private static String encode(ChatMessage m) {
-        return Json.createObjectBuilder().add("role", m.role()).add("content", m.content()).build().toString();
+        return Jsons.PROVIDER.createObjectBuilder().add("role", m.role()).add("content", m.content()).build().toString();
     }
 
     @SuppressWarnings("unchecked")
@@ -114,7 +114,7 @@ final class RedisSessions {
         }
         List<ChatMessage> messages = new ArrayList<>();
         for (Object raw : (List<Object>) parts.get(1)) {
-            try (JsonReader r = Json.createReader(new StringReader(String.valueOf(raw)))) {
+            try (JsonReader r = Jsons.PROVIDER.createReader(new StringReader(String.valueOf(raw)))) {
                 JsonObject o = r.readObject();
                 messages.add(new ChatMessage(o.getString("role"), o.getString("content")));
             }

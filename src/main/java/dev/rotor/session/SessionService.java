@@ -10,6 +10,7 @@ import dev.rotor.upstream.ChatMessage;
 import dev.rotor.upstream.ChatModel;
 import dev.rotor.web.ApiException;
 import dev.rotor.web.JsonBodies;
+import dev.rotor.web.Jsons;
 import dev.rotor.web.MethodNotAllowed;
 
 import io.helidon.http.HeaderNames;
@@ -19,7 +20,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -103,7 +103,7 @@ public final class SessionService implements HttpService {
             // user message and reply are stored together, only once the reply exists: a failed
             // upstream call leaves the session as it was, so the client can simply retry
             Session after = store.append(id, List.of(user, assistant)).orElseThrow(() -> notFound(id));
-            res.send(Json.createObjectBuilder()
+            res.send(Jsons.PROVIDER.createObjectBuilder()
                              .add("id", id)
                              .add("reply", message(assistant))
                              .add("model", reply.model())
@@ -127,9 +127,9 @@ public final class SessionService implements HttpService {
     }
 
     static JsonObject json(Session s) {
-        JsonArrayBuilder messages = Json.createArrayBuilder();
+        JsonArrayBuilder messages = Jsons.PROVIDER.createArrayBuilder();
         s.messages().forEach(m -> messages.add(message(m)));
-        JsonObjectBuilder b = Json.createObjectBuilder().add("id", s.id());
+        JsonObjectBuilder b = Jsons.PROVIDER.createObjectBuilder().add("id", s.id());
         Optional<String> system = s.system();
         if (system.isPresent()) {
             b.add("system", system.get());
@@ -143,6 +143,6 @@ public final class SessionService implements HttpService {
     }
 
     private static JsonObject message(ChatMessage m) {
-        return Json.createObjectBuilder().add("role", m.role()).add("content", m.content()).build();
+        return Jsons.PROVIDER.createObjectBuilder().add("role", m.role()).add("content", m.content()).build();
     }
 }

@@ -8,13 +8,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.rotor.web.ApiException;
+import dev.rotor.web.Jsons;
 
 import io.helidon.http.Status;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
-import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -72,7 +72,7 @@ public final class GeoIpClient {
         String ip = address.getHostAddress();
         Optional<String> scope = IpAddresses.localScope(address);
         if (scope.isPresent()) {
-            return Json.createObjectBuilder().add("ip", ip).add("scope", scope.get()).add("source", "local").build();
+            return Jsons.PROVIDER.createObjectBuilder().add("ip", ip).add("scope", scope.get()).add("source", "local").build();
         }
         String template = config.urlTemplate().orElseThrow(
                 () -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "geoip_not_configured",
@@ -128,7 +128,7 @@ public final class GeoIpClient {
             throw new ApiException(Status.NOT_FOUND_404, "geoip_not_found", "the provider has no location for "
                     + ip + ": " + abbreviate(why));
         }
-        JsonObjectBuilder out = Json.createObjectBuilder().add("ip", ip).add("scope", "public").add("source", "provider");
+        JsonObjectBuilder out = Jsons.PROVIDER.createObjectBuilder().add("ip", ip).add("scope", "public").add("source", "provider");
         for (String field : TEXT_FIELDS) {
             if (body.get(field) instanceof JsonString s) {
                 out.add(field, abbreviate(s.getString()));

@@ -4,7 +4,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import jakarta.json.Json;
+import dev.rotor.web.Jsons;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -42,9 +42,9 @@ public final class OpenAiChatModel implements ChatModel {
 
     @Override
     public ChatReply complete(List<ChatMessage> messages) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
-        messages.forEach(m -> array.add(Json.createObjectBuilder().add("role", m.role()).add("content", m.content())));
-        byte[] body = Json.createObjectBuilder()
+        JsonArrayBuilder array = Jsons.PROVIDER.createArrayBuilder();
+        messages.forEach(m -> array.add(Jsons.PROVIDER.createObjectBuilder().add("role", m.role()).add("content", m.content())));
+        byte[] body = Jsons.PROVIDER.createObjectBuilder()
                 .add("model", config.model())
                 .add("messages", array)
                 .add("max_tokens", config.maxTokens())
@@ -75,7 +75,10 @@ public final class OpenAiChatModel implements ChatModel {
 
     @Override
     public String describe() {
-        return "OpenAI-compatible upstream at " + config.endpoint().orElseThrow() + ", model " + config.model()
+        URI base = config.endpoint().orElseThrow();
+        // scheme, host, port and path only: a URL may carry user:password
+        return "OpenAI-compatible upstream at " + base.getScheme() + "://" + base.getHost()
+                + (base.getPort() < 0 ? "" : ":" + base.getPort()) + base.getPath() + ", model " + config.model()
                 + ", timeout " + config.timeout() + ", key " + (config.apiKey().isPresent() ? "set" : "not set");
     }
 }

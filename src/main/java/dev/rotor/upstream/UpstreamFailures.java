@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.util.Optional;
 
 import dev.rotor.web.ApiException;
+import dev.rotor.web.Jsons;
 
 import io.helidon.http.Status;
 
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -65,7 +65,7 @@ final class UpstreamFailures {
      * @throws ApiException 502 when it is not one
      */
     static JsonObject jsonObject(String upstream, byte[] body, UpstreamMetrics metrics) {
-        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(body))) {
+        try (JsonReader reader = Jsons.PROVIDER.createReader(new ByteArrayInputStream(body))) {
             return reader.readObject();
         } catch (JsonException | IllegalStateException e) {
             throw badResponse(upstream, "not a JSON object", metrics);

@@ -1,7 +1,7 @@
 package dev.rotor.upstream;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.helidon.metrics.api.Counter;
@@ -25,7 +25,7 @@ import io.helidon.metrics.api.Timer;
  */
 public final class UpstreamMetrics implements AutoCloseable {
     private final MeterRegistry registry;
-    private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Meter> meters = new CopyOnWriteArrayList<>();
 
     /**
      * @param registry where to register
@@ -68,15 +68,6 @@ public final class UpstreamMetrics implements AutoCloseable {
                                                  .description("Failed upstream calls by upstream and kind"));
         track(c);
         c.increment();
-    }
-
-    /**
-     * @param upstream upstream name
-     * @return answered calls so far (tests)
-     */
-    public long answered(String upstream) {
-        return registry.timer("rotor.upstream.latency", List.of(Tag.create("upstream", upstream)))
-                .map(Timer::count).orElse(0L);
     }
 
     private void track(Meter m) {

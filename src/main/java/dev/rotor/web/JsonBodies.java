@@ -14,7 +14,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -63,7 +62,7 @@ public final class JsonBodies {
             throw new ApiException(Status.BAD_REQUEST_400, "invalid_json", "the body is not valid UTF-8");
         }
         JsonStructure parsed;
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+        try (JsonReader reader = Jsons.PROVIDER.createReader(new StringReader(text))) {
             parsed = reader.read();
         } catch (JsonParsingException e) {
             throw new ApiException(Status.BAD_REQUEST_400, "invalid_json", "the body is not valid JSON: "
