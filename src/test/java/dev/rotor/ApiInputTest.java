@@ -93,6 +93,7 @@ class ApiInputTest {
                 row("get messages", "GET", msgs, null, null, 405, "method_not_allowed"),
                 row("post geo", "POST", "/api/geo/8.8.8.8", json, "{}", 405, "method_not_allowed"),
                 row("delete geo", "DELETE", "/api/geo", null, null, 405, "method_not_allowed"),
+                row("post banner", "POST", "/", json, "{}", 405, "method_not_allowed"),
                 row("unknown route", "GET", "/api/nothing", null, null, 404, "not_found")));
         rows.add(new Row("invalid utf-8", "POST", msgs, json,
                          new byte[] {'{', '"', 'c', 'o', 'n', 't', 'e', 'n', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'},
