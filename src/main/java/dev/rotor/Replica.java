@@ -148,7 +148,7 @@ public final class Replica {
                     ? new OpenAiChatModel(outbound, chatConfig, upstreamMetrics) : new EchoChatModel();
             LOG.log(Level.INFO, "chat: " + chat.describe());
             GeoIpClient geo = new GeoIpClient(outbound, geoConfig, upstreamMetrics, Ticker.systemTicker());
-            LOG.log(Level.INFO, "geo-IP: " + geoConfig.urlTemplate().map(u -> "provider " + u + ", cache "
+            LOG.log(Level.INFO, "geo-IP: " + geoConfig.urlTemplate().map(u -> "provider " + geoConfig.safeProvider() + ", cache "
                     + geoConfig.cacheSize() + " for " + geoConfig.cacheTtl()).orElse("no ROTOR_GEOIP_URL: only "
                     + "private and loopback addresses are answered, other lookups are 503"));
             // closed after the server stopped and before Redis: closing flushes what Redis lacks

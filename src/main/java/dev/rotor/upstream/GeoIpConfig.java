@@ -15,6 +15,17 @@ import dev.rotor.config.Settings;
  * @param cacheTtl    how long an answer is reused
  */
 public record GeoIpConfig(Optional<String> urlTemplate, Duration timeout, int cacheSize, Duration cacheTtl) {
+    /**
+     * @return the provider as logs may show it: scheme, host and port only (a template can
+     *         carry a key in its query or user info)
+     */
+    public String safeProvider() {
+        return urlTemplate.map(u -> {
+            java.net.URI uri = java.net.URI.create(u.replace(PLACEHOLDER, "0.0.0.0"));
+            return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+        }).orElse("(none)");
+    }
+
     /** What the template must contain. */
     public static final String PLACEHOLDER = "{ip}";
 

@@ -160,7 +160,7 @@ public final class OutboundClient implements AutoCloseable {
         } catch (ConnectTimeoutException e) {
             metrics.error(upstream, "connect_timeout");
             throw new ApiException(Status.GATEWAY_TIMEOUT_504, "upstream_timeout", upstream + " upstream at "
-                    + uri.getScheme() + "://" + uri.getAuthority() + " did not accept a connection within "
+                    + origin(uri) + " did not accept a connection within "
                     + config.connectTimeout());
         } catch (IOException e) {
             if (timedOut.get() || e instanceof SocketTimeoutException
@@ -171,11 +171,16 @@ public final class OutboundClient implements AutoCloseable {
             }
             metrics.error(upstream, "connection");
             throw new ApiException(Status.BAD_GATEWAY_502, "upstream_unavailable", upstream + " upstream at "
-                    + uri.getScheme() + "://" + uri.getAuthority() + " failed: " + e.getClass().getSimpleName());
+                    + origin(uri) + " failed: " + e.getClass().getSimpleName());
         } finally {
             deadline.cancel(false);
             pool.trimIdle(config.maxKeepAlive()); // the connection is back in the pool by now
         }
+    }
+
+    /** scheme, host and port: never user info, path or query, which may carry a key */
+    private static String origin(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
     }
 
     /** @return connections borrowed right now */
