@@ -7,6 +7,8 @@ import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.InvalidSettingException;
 import dev.rotor.demo.DemoService;
 import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.session.SessionService;
+import dev.rotor.upstream.GeoIpService;
 import dev.rotor.web.BannerService;
 import dev.rotor.web.ErrorResponses;
 
@@ -71,6 +73,11 @@ public final class Main {
         routing.addFilter(parts.admission().filter())
                 .addFilter(new CountingFilter(parts.lifecycle(), parts.leak()))
                 .register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
+        routing.register("/api/sessions", new SessionService(parts.sessions(), parts.chat(), parts.chatConfig().timeout()));
+        // the caller's own address as admission resolves it: X-Forwarded-For from trusted proxies only
+        routing.register("/api/geo", new GeoIpService(parts.geo(), req -> parts.admission().identity().address(req)
+                .map(java.net.InetAddress::getHostAddress)
+                .orElseGet(() -> req.remotePeer().host())));
         if (parts.demo().endpoints()) {
             routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));
         }

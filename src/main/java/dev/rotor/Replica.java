@@ -27,11 +27,26 @@ import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.ReplicaService;
 import dev.rotor.lifecycle.Rotation;
 import dev.rotor.lifecycle.RotationCause;
+import dev.rotor.monitoring.CloudWatchConfig;
+import dev.rotor.monitoring.CloudWatchPublisher;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
+import dev.rotor.session.SessionConfig;
+import dev.rotor.session.SessionMetrics;
+import dev.rotor.session.SessionStore;
+import dev.rotor.upstream.ChatConfig;
+import dev.rotor.upstream.ChatModel;
+import dev.rotor.upstream.EchoChatModel;
+import dev.rotor.upstream.GeoIpClient;
+import dev.rotor.upstream.GeoIpConfig;
+import dev.rotor.upstream.OpenAiChatModel;
+import dev.rotor.upstream.OutboundClient;
+import dev.rotor.upstream.OutboundConfig;
+import dev.rotor.upstream.UpstreamMetrics;
 import dev.rotor.web.WebConfig;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
@@ -39,6 +54,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 
 /**
  * One running replica: its lifecycle, its server and every shared part it built, which it
@@ -54,6 +70,7 @@ public final class Replica {
     private final IntConsumer exit;
     private final AtomicBoolean leaving = new AtomicBoolean();
     private volatile WebServer server;
+    private volatile SessionStore sessions;
 
     /**
      * What the routing needs from a replica.
@@ -62,10 +79,14 @@ public final class Replica {
      * @param demo      demonstration settings
      * @param leak      the demonstration leak, run per counted request
      * @param redis     the shared Redis client, when {@code REDIS_URL} is set
-     * @param admission admission control (its filter runs before counting)
+     * @param admission  admission control (its filter runs before counting)
+     * @param sessions   the session store
+     * @param chat       the chat model (upstream or echo)
+     * @param chatConfig chat settings
+     * @param geo        the geo-IP client
      */
     record Parts(ReplicaLifecycle lifecycle, DemoConfig demo, DemoLeak leak, Optional<SharedRedis> redis,
-                 Admission admission) {
+                 Admission admission, SessionStore sessions, ChatModel chat, ChatConfig chatConfig, GeoIpClient geo) {
     }
 
     private Replica(Deque<AutoCloseable> closeables, IntConsumer exit) {
@@ -96,6 +117,11 @@ public final class Replica {
         KubernetesConfig kubernetes = KubernetesConfig.from(rotor.node("kubernetes"),
                                                             lifecycleConfig.exitMode() == ExitMode.EVICT);
         AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
+        SessionConfig sessionConfig = SessionConfig.from(rotor.node("session"));
+        ChatConfig chatConfig = ChatConfig.from(rotor.node("chat"));
+        OutboundConfig outboundConfig = OutboundConfig.from(rotor.node("outbound"));
+        GeoIpConfig geoConfig = GeoIpConfig.from(rotor.node("geoip"));
+        CloudWatchConfig cloudWatchConfig = CloudWatchConfig.from(rotor.node("cloudwatch"));
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
@@ -122,7 +148,29 @@ public final class Replica {
             Admission admission = Admission.start(admissionConfig, redis, id, Metrics.globalRegistry(), Clock.systemUTC());
             closeables.push(admission);
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
-            Parts parts = new Parts(lifecycle, demo, leak, redis, admission);
+            UpstreamMetrics upstreamMetrics = new UpstreamMetrics(Metrics.globalRegistry());
+            closeables.push(upstreamMetrics);
+            OutboundClient outbound = new OutboundClient(outboundConfig, upstreamMetrics);
+            closeables.push(outbound);
+            upstreamMetrics.watch(outbound);
+            ChatModel chat = chatConfig.endpoint().isPresent()
+                    ? new OpenAiChatModel(outbound, chatConfig, upstreamMetrics) : new EchoChatModel();
+            LOG.log(Level.INFO, "chat: " + chat.describe());
+            GeoIpClient geo = new GeoIpClient(outbound, geoConfig, upstreamMetrics, Ticker.systemTicker());
+            LOG.log(Level.INFO, "geo-IP: " + geoConfig.urlTemplate().map(u -> "provider " + geoConfig.safeProvider() + ", cache "
+                    + geoConfig.cacheSize() + " for " + geoConfig.cacheTtl()).orElse("no ROTOR_GEOIP_URL: only "
+                    + "private and loopback addresses are answered, other lookups are 503"));
+            // closed after the server stopped and before Redis: closing flushes what Redis lacks
+            SessionStore sessions = new SessionStore(sessionConfig, redis, Ticker.systemTicker(), Clock.systemUTC());
+            closeables.push(sessions);
+            closeables.push(new SessionMetrics(Metrics.globalRegistry(), sessions));
+            replica.sessions = sessions;
+            if (cloudWatchConfig.namespace().isPresent()) {
+                CloudWatchClient cloudWatch = CloudWatchPublisher.client(cloudWatchConfig);
+                closeables.push(cloudWatch);
+                closeables.push(new CloudWatchPublisher(cloudWatchConfig, cloudWatch, Metrics.globalRegistry()));
+            }
+            Parts parts = new Parts(lifecycle, demo, leak, redis, admission, sessions, chat, chatConfig, geo);
 
             String observeSocket = web.adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
             ObserveFeature observe = ObserveFeature.builder()
@@ -193,6 +241,11 @@ public final class Replica {
         return rotation.lifecycle();
     }
 
+    /** @return the session store */
+    public SessionStore sessions() {
+        return sessions;
+    }
+
     /** @return the public port */
     public int port() {
         return server.port();
@@ -210,7 +263,11 @@ public final class Replica {
         ReplicaLifecycle lifecycle = rotation.lifecycle();
         boolean signalled = expiry.cause() == RotationCause.SIGNAL;
         if (!signalled && lifecycle.config().exitMode() == ExitMode.LIVENESS) {
-            return; // liveness is down now; the orchestrator restarts the container
+            // liveness is down now; the orchestrator restarts the container, maybe without a
+            // SIGTERM we get to handle: write what Redis lacks now (bounded by flush-timeout)
+            SessionStore s = sessions;
+            Thread.ofVirtual().name("rotor-session-flush").start(() -> s.flush(s.config().flushTimeout()));
+            return;
         }
         if (!signalled && lifecycle.config().exitMode() == ExitMode.EVICT) {
             rotation.evict(); // Kubernetes deletes the pod (SIGTERM follows) or liveness goes down

@@ -76,6 +76,32 @@ public final class EnvOverrides {
         m.put("ROTOR_DEMO_ENDPOINTS", "rotor.demo.endpoints");
         m.put("ROTOR_DEMO_MAX_WORK", "rotor.demo.max-work");
         m.put("ROTOR_DEMO_LEAK_BYTES_PER_REQUEST", "rotor.demo.leak-bytes-per-request");
+        m.put("MAX_ACTIVE_INSTANCES", "rotor.session.max-active");
+        m.put("ROTOR_SESSION_IDLE_TTL", "rotor.session.idle-ttl");
+        m.put("ROTOR_SESSION_HISTORY", "rotor.session.history");
+        m.put("ROTOR_SESSION_MAX_MESSAGES", "rotor.session.max-messages");
+        m.put("ROTOR_MAX_MESSAGE_CHARS", "rotor.session.max-message-chars");
+        m.put("ROTOR_SESSION_FLUSH_TIMEOUT", "rotor.session.flush-timeout");
+        m.put("TOGETHER_API_KEY", "rotor.chat.api-key");
+        m.put("ROTOR_CHAT_BASE_URL", "rotor.chat.base-url");
+        m.put("ROTOR_CHAT_MODEL", "rotor.chat.model");
+        m.put("TOGETHER_API_TIMEOUT", "rotor.chat.timeout");
+        m.put("ROTOR_CHAT_MAX_TOKENS", "rotor.chat.max-tokens");
+        m.put("ROTOR_HTTP_MAX_CONNECTIONS", "rotor.outbound.max-connections");
+        m.put("ROTOR_HTTP_MAX_KEEPALIVE", "rotor.outbound.max-keepalive");
+        m.put("ROTOR_HTTP_KEEPALIVE_IDLE", "rotor.outbound.keepalive-idle");
+        m.put("ROTOR_HTTP_CONNECT_TIMEOUT", "rotor.outbound.connect-timeout");
+        m.put("ROTOR_HTTP_READ_TIMEOUT", "rotor.outbound.read-timeout");
+        m.put("ROTOR_HTTP_MAX_RESPONSE_BYTES", "rotor.outbound.max-response-bytes");
+        m.put("ROTOR_GEOIP_URL", "rotor.geoip.url");
+        m.put("ROTOR_GEOIP_TIMEOUT", "rotor.geoip.timeout");
+        m.put("ROTOR_GEOIP_CACHE_SIZE", "rotor.geoip.cache-size");
+        m.put("ROTOR_GEOIP_CACHE_TTL", "rotor.geoip.cache-ttl");
+        m.put("ROTOR_CLOUDWATCH_NAMESPACE", "rotor.cloudwatch.namespace");
+        m.put("ROTOR_CLOUDWATCH_PERIOD", "rotor.cloudwatch.period");
+        m.put("ROTOR_AWS_ENDPOINT", "rotor.cloudwatch.endpoint");
+        m.put("ROTOR_CLOUDWATCH_MAX_CONNECTIONS", "rotor.cloudwatch.max-connections");
+        m.put("ROTOR_CLOUDWATCH_TIMEOUT", "rotor.cloudwatch.timeout");
         return java.util.Collections.unmodifiableMap(m);
     }
 

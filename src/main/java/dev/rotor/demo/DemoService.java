@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.rotor.web.ApiException;
+import dev.rotor.web.MethodNotAllowed;
 
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -38,7 +39,8 @@ public final class DemoService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/work", this::work);
+        rules.get("/work", this::work)
+                .any("/work", MethodNotAllowed.allowing("GET"));
     }
 
     private void work(ServerRequest req, ServerResponse res) throws InterruptedException {

@@ -40,7 +40,8 @@ public final class BannerService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::banner);
+        rules.get("/", this::banner)
+                .any("/", MethodNotAllowed.allowing("GET"));
     }
 
     private void banner(ServerRequest req, ServerResponse res) {

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.rotor.config.EnvOverrides;
+
 /**
  * The built jar run as a real subprocess, as an operator would run it: {@code java -jar
  * target/rotor.jar} with environment variables. Output goes to a file the test can read;
@@ -58,7 +60,9 @@ public final class JarProcess implements AutoCloseable {
                     .redirectOutput(log.toFile())
                     // a directory without application.yaml: the jar's own copy is used
                     .directory(log.getParent().toFile());
-            builder.environment().keySet().removeIf(k -> k.startsWith("ROTOR_") || k.equals("PORT") || k.equals("LOG_LEVEL"));
+            // every documented variable, not only ROTOR_*: a developer's exported TOGETHER_API_KEY
+            // or REDIS_URL must not reach the replica under test
+            builder.environment().keySet().removeIf(k -> k.startsWith("ROTOR_") || EnvOverrides.KEYS.containsKey(k));
             builder.environment().putAll(all);
             return new JarProcess(builder.start(), log, port);
         } catch (IOException e) {

@@ -1,0 +1,31 @@
+package dev.rotor.upstream;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+
+/**
+ * Apache's pool with one addition: {@link #trimIdle(int)} closes idle connections beyond a
+ * count. Apache bounds open connections but not idle ones, and its reuse decision is made
+ * when a response's headers arrive, so a burst of responses all see room and all keep
+ * their connection; trimming after each release makes the kept-alive bound hold.
+ */
+final class OutboundPool extends PoolingHttpClientConnectionManager {
+    /**
+     * Close idle connections beyond {@code keep}, the least recently used first (the pool
+     * lists idle connections most recently released first).
+     *
+     * @param keep how many idle connections may stay
+     */
+    void trimIdle(int keep) {
+        if (getTotalStats().getAvailable() <= keep) {
+            return;
+        }
+        AtomicInteger seen = new AtomicInteger();
+        enumAvailable(entry -> {
+            if (seen.incrementAndGet() > keep) {
+                entry.close(); // the pool drops closed entries as it enumerates
+            }
+        });
+    }
+}
