@@ -1,0 +1,171 @@
+package dev.rotor.deploy;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * {@code kubectl kustomize k8s/} renders into valid Kubernetes API objects, and the pod is
+ * locked down, spread and sized the way the README promises.
+ */
+class KubernetesManifestsTest {
+    private static List<HasMetadata> objects;
+
+    @BeforeAll
+    static void render() {
+        objects = Manifests.kubernetes();
+    }
+
+    @Test
+    void rendersEveryPartIntoItsApiType() {
+        Manifests.named(objects, Deployment.class, "rotor");
+        Manifests.named(objects, Deployment.class, "rotor-redis");
+        Manifests.named(objects, Service.class, "rotor");
+        Manifests.named(objects, Service.class, "rotor-redis");
+        Manifests.named(objects, ConfigMap.class, "rotor-settings-");
+        Manifests.named(objects, PodDisruptionBudget.class, "rotor");
+        Manifests.named(objects, NetworkPolicy.class, "rotor-redis");
+    }
+
+    @Test
+    void rejectsFieldsTheApiDoesNotKnow() {
+        // the same mapper that read k8s/: a misspelt field must fail, not vanish
+        IllegalArgumentException topLevel = assertThrows(IllegalArgumentException.class, () -> Manifests.parse("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: x}
+                spec: {replica: 2}
+                """));
+        assertThat(topLevel.getMessage(), containsString("replica"));
+        IllegalArgumentException nested = assertThrows(IllegalArgumentException.class, () -> Manifests.parse("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: x}
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: c
+                          livenesProbe: {periodSeconds: 3}
+                """));
+        assertThat(nested.getMessage(), containsString("livenesProbe"));
+    }
+
+    @Test
+    void podRunsLockedDown() {
+        PodSpec pod = rotorPod();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot(), is(true));
+        assertThat(pod.getSecurityContext().getRunAsUser(), greaterThan(0L));
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType(), is("RuntimeDefault"));
+        assertThat(pod.getAutomountServiceAccountToken(), is(false));
+        Container c = rotorContainer();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation(), is(false));
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem(), is(true));
+        assertThat(c.getSecurityContext().getCapabilities().getDrop(), is(List.of("ALL")));
+        // a read-only root needs a writable /tmp (JVM perf data, temporary files)
+        String tmpVolume = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/tmp"))
+                .findFirst().orElseThrow(() -> new AssertionError("no /tmp mount")).getName();
+        assertThat(pod.getVolumes().stream().filter(v -> v.getName().equals(tmpVolume))
+                           .findFirst().orElseThrow().getEmptyDir(), not(is((Object) null)));
+    }
+
+    @Test
+    void replicasSpreadAndDisruptionsTakeOneAtATime() {
+        Deployment d = Manifests.named(objects, Deployment.class, "rotor");
+        assertThat(d.getSpec().getReplicas(), greaterThanOrEqualTo(2));
+        Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+        assertThat(d.getSpec().getTemplate().getSpec().getTopologySpreadConstraints(), not(empty()));
+        d.getSpec().getTemplate().getSpec().getTopologySpreadConstraints().forEach(t -> assertSelects(
+                t.getLabelSelector().getMatchLabels(), podLabels));
+        assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal(), is(0));
+
+        PodDisruptionBudget pdb = Manifests.named(objects, PodDisruptionBudget.class, "rotor");
+        assertSelects(pdb.getSpec().getSelector().getMatchLabels(), podLabels);
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal(), lessThan(d.getSpec().getReplicas()));
+    }
+
+    @Test
+    void onlyTheAppReachesRedis() {
+        NetworkPolicy policy = Manifests.named(objects, NetworkPolicy.class, "rotor-redis");
+        Deployment redis = Manifests.named(objects, Deployment.class, "rotor-redis");
+        Deployment app = Manifests.named(objects, Deployment.class, "rotor");
+        assertSelects(policy.getSpec().getPodSelector().getMatchLabels(), redis.getSpec().getTemplate().getMetadata().getLabels());
+        assertThat(policy.getSpec().getPolicyTypes(), is(List.of("Ingress")));
+        assertThat(policy.getSpec().getIngress().size(), is(1));
+        var rule = policy.getSpec().getIngress().getFirst();
+        assertThat(rule.getFrom().size(), is(1));
+        assertThat("only pods, no namespaces or IP blocks", rule.getFrom().getFirst().getNamespaceSelector(), is((Object) null));
+        assertSelects(rule.getFrom().getFirst().getPodSelector().getMatchLabels(), app.getSpec().getTemplate().getMetadata().getLabels());
+        assertThat("the rule must not also admit Redis itself or other apps",
+                   rule.getFrom().getFirst().getPodSelector().getMatchLabels().entrySet().stream()
+                           .anyMatch(e -> !e.getValue().equals(redis.getSpec().getTemplate().getMetadata().getLabels().get(e.getKey()))),
+                   is(true));
+        assertThat(rule.getPorts().getFirst().getPort().getIntVal(), is(6379));
+    }
+
+    @Test
+    void jvmFitsTheMemoryLimit() throws Exception {
+        Container c = rotorContainer();
+        Quantity limit = c.getResources().getLimits().get("memory");
+        assertThat("memory request equals the limit (no eviction first under node pressure)",
+                   c.getResources().getRequests().get("memory"), is(limit));
+        Matcher m = Pattern.compile("MaxRAMPercentage=(\\d+)")
+                .matcher(Files.readString(Manifests.ROOT.resolve("deploy/image/rotor")));
+        assertThat("the entrypoint sizes the heap from the container limit", m.find(), is(true));
+        double limitMiB = Quantity.getAmountInBytes(limit).doubleValue() / (1 << 20);
+        double heapMiB = limitMiB * Integer.parseInt(m.group(1)) / 100;
+        // measured: idle RSS ~85-125 MiB, of which the heap is a small part; off-heap (metaspace,
+        // code cache, thread stacks) needs ~150 MiB beside a full heap
+        assertThat("heap MiB", heapMiB, greaterThanOrEqualTo(128.0));
+        assertThat("MiB left beside the heap", limitMiB - heapMiB, greaterThanOrEqualTo(150.0));
+    }
+
+    @Test
+    void secretIsAnExampleNeverApplied() throws Exception {
+        assertThat("kustomization must not apply example secrets", Manifests.ofKind(objects, Secret.class), is(empty()));
+        var refs = rotorContainer().getEnvFrom().stream().filter(e -> e.getSecretRef() != null).toList();
+        assertThat(refs.size(), is(1));
+        assertThat("pods start without the secret", refs.getFirst().getSecretRef().getOptional(), is(true));
+        Secret example = (Secret) Manifests.parse(Files.readString(Manifests.ROOT.resolve("k8s/base/secret.example.yaml"))).getFirst();
+        assertThat(example.getMetadata().getName(), is(refs.getFirst().getSecretRef().getName()));
+        example.getStringData().forEach((key, value) -> assertThat("placeholder only", value, containsString("change-me")));
+    }
+
+    private static void assertSelects(Map<String, String> selector, Map<String, String> labels) {
+        assertThat("selector " + selector + " matches labels " + labels, labels.entrySet().containsAll(selector.entrySet()), is(true));
+        assertThat(selector.isEmpty(), is(false));
+    }
+
+    static PodSpec rotorPod() {
+        return Manifests.named(objects, Deployment.class, "rotor").getSpec().getTemplate().getSpec();
+    }
+
+    static Container rotorContainer() {
+        return rotorPod().getContainers().stream().filter(c -> c.getName().equals("rotor")).findFirst().orElseThrow();
+    }
+}
