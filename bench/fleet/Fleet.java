@@ -480,6 +480,7 @@ public final class Fleet {
         final float[] at;
         final int[] micros;
         final short[] status;
+        final byte[] kind;
         final AtomicInteger next = new AtomicInteger();
 
         Recorder(int capacity) {
@@ -487,14 +488,21 @@ public final class Fleet {
             at = new float[capacity];
             micros = new int[capacity];
             status = new short[capacity];
+            kind = new byte[capacity];
         }
 
         void add(double t, long nanos, int code) {
+            add(t, nanos, code, false);
+        }
+
+        /** @param post whether the request was a POST (the chat route in upstream-hang) */
+        void add(double t, long nanos, int code, boolean post) {
             int i = next.getAndIncrement();
             if (i < capacity) {
                 at[i] = (float) t;
                 micros[i] = (int) Math.min(Integer.MAX_VALUE, nanos / 1000);
                 status[i] = (short) code;
+                kind[i] = (byte) (post ? 1 : 0);
             }
         }
 
@@ -516,7 +524,7 @@ public final class Fleet {
             this.port = port;
         }
 
-        /** @return status, -1 connection error, -2 timeout */
+        /** @param path a path for a GET, or {@code "POST /path {json}"}; @return status, -1 connection error, -2 timeout */
         int get(String path) {
             try {
                 if (socket == null) {
@@ -527,7 +535,16 @@ public final class Fleet {
                     in = new BufferedInputStream(socket.getInputStream());
                     out = socket.getOutputStream();
                 }
-                out.write(("GET " + path + " HTTP/1.1\r\nHost: fleet\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                if (path.startsWith("POST ")) {
+                    // "POST /path {json}": a JSON body after the path
+                    int space = path.indexOf(' ', 5);
+                    byte[] json = path.substring(space + 1).getBytes(StandardCharsets.UTF_8);
+                    out.write(("POST " + path.substring(5, space) + " HTTP/1.1\r\nHost: fleet\r\nContent-Type: application/json"
+                            + "\r\nContent-Length: " + json.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(json);
+                } else {
+                    out.write(("GET " + path + " HTTP/1.1\r\nHost: fleet\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
                 out.flush();
                 String statusLine = line();
                 if (statusLine == null) {
@@ -611,7 +628,7 @@ public final class Fleet {
                         String path = pathFor.apply((int) sequence.incrementAndGet());
                         long start = System.nanoTime();
                         int code = client.get(path);
-                        recorder.add((start - T0) / 1e9, System.nanoTime() - start, code);
+                        recorder.add((start - T0) / 1e9, System.nanoTime() - start, code, path.startsWith("POST "));
                     }
                 }
             }));
@@ -787,6 +804,8 @@ public final class Fleet {
     }
 
     static int slotsStarted;
+    /** HAProxy's port during a run, for scenarios that prepare data through it. */
+    static volatile int frontPort;
 
     static int maxDrainingAtOnce() {
         Map<Integer, Boolean> draining = new HashMap<>();
@@ -1033,6 +1052,7 @@ public final class Fleet {
                 }
                 sleep(Duration.ofMillis(50));
             }
+            frontPort = front;
             log("load: " + spec.workers() + " workers, " + (spec.rate() > 0 ? spec.rate() + " req/s" : "unpaced")
                         + ", " + spec.duration().toSeconds() + " s through HAProxy on port " + front);
             double started = now();

@@ -22,7 +22,7 @@ import java.util.jar.JarFile;
  */
 final class Scenarios {
     static final List<String> NAMES = List.of("quick", "steady", "steady-kubelet", "leak", "overload",
-                                              "kubelet-backoff", "fleet-lease", "redis-outage");
+                                              "kubelet-backoff", "fleet-lease", "redis-outage", "upstream-hang");
     private static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
     private Scenarios() {
@@ -40,6 +40,7 @@ final class Scenarios {
             case "kubelet-backoff" -> kubeletBackoff(out, md, seconds > 0 ? seconds : 150);
             case "fleet-lease" -> fleetLease(out, md, seconds > 0 ? seconds : 180);
             case "redis-outage" -> redisOutage(out, md, seconds > 0 ? seconds : 60);
+            case "upstream-hang" -> upstreamHang(out, md, seconds > 0 ? seconds : 60);
             default -> throw new IllegalArgumentException("unknown scenario " + name + "; one of " + NAMES);
         };
         Files.writeString(out.resolve("summary.md"), md.toString());
@@ -295,6 +296,117 @@ final class Scenarios {
                     + "rate limit on (never rejecting)", s, targets);
             return fiveHundreds == 0 && fallbackAfter[0] <= 1 && sharedAgainAfter[0] <= 5;
         }
+    }
+
+    // ---------------------------------------------------------------- upstream hang
+
+    static boolean upstreamHang(Path out, StringBuilder md, int seconds) throws Exception {
+        int cap = 10;
+        long timeoutMs = 2000;
+        try (ChatStandIn chat = new ChatStandIn()) {
+            Map<String, String> e = env("ROTOR_MAX_REQUESTS", "0", "ROTOR_CHAT_BASE_URL", "http://127.0.0.1:" + chat.port() + "/v1",
+                                        "TOGETHER_API_TIMEOUT", "PT" + timeoutMs / 1000 + "S",
+                                        "ROTOR_HTTP_MAX_CONNECTIONS", String.valueOf(cap));
+            List<String> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // half the workers post chat messages (to 20 sessions made on first use), half read the banner
+            IntFunction<String> paths = i -> {
+                if (i % 2 == 0) {
+                    return "/";
+                }
+                synchronized (sessions) {
+                    while (sessions.size() < 20) {
+                        try (Fleet.Client c = new Fleet.Client(Fleet.frontPort)) {
+                            if (c.get("POST /api/sessions {}") == 201) {
+                                String b = c.body;
+                                int k = b.indexOf("\"id\":\"") + 6;
+                                sessions.add(b.substring(k, b.indexOf('"', k)));
+                            }
+                        }
+                    }
+                }
+                return "POST /api/sessions/" + sessions.get(i % sessions.size()) + "/messages {\"content\":\"hello\"}";
+            };
+            long third = seconds / 3;
+            double[] hang = {0, 0};
+            // the kernel's count of established connections to the stand-in, every 20 ms: the
+            // stand-in's own count lags a replica's abort-and-reconnect by its read poll
+            java.util.concurrent.atomic.AtomicInteger kernelPeak = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+                while (sampling.get()) {
+                    kernelPeak.accumulateAndGet(established(chat.port()), Math::max);
+                    Fleet.sleep(Duration.ofMillis(20));
+                }
+            });
+            Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("upstream-hang", 1, "compose", e, JVM, 40, 0,
+                                                            Duration.ofSeconds(seconds), "250ms", 2, 0, paths, slots -> {
+                Fleet.sleep(Duration.ofSeconds(third));
+                chat.hanging.set(true);
+                hang[0] = Fleet.now();
+                Fleet.event(-1, "chat-hangs", "");
+                Fleet.sleep(Duration.ofSeconds(third));
+                chat.hanging.set(false);
+                hang[1] = Fleet.now();
+                Fleet.event(-1, "chat-answers", "");
+            }), out);
+            sampling.set(false);
+            sampler.join();
+            Fleet.Recorder rec = r.recorder();
+            long slowestChatDuringHang = 0;
+            Map<Integer, Integer> chatDuring = new java.util.TreeMap<>();
+            List<Integer> bannerBefore = new ArrayList<>();
+            List<Integer> bannerDuring = new ArrayList<>();
+            for (int i = 0; i < rec.size(); i++) {
+                boolean during = rec.at[i] >= hang[0] && rec.at[i] < hang[1];
+                if (rec.kind[i] == 1 && during) {
+                    slowestChatDuringHang = Math.max(slowestChatDuringHang, rec.micros[i]);
+                    chatDuring.merge((int) rec.status[i], 1, Integer::sum);
+                } else if (rec.kind[i] == 0) {
+                    (during ? bannerDuring : rec.at[i] < hang[0] ? bannerBefore : new ArrayList<Integer>()).add(rec.micros[i]);
+                }
+            }
+            double before = p99(bannerBefore);
+            double duringP99 = p99(bannerDuring);
+            long bannerFailures = java.util.stream.IntStream.range(0, rec.size())
+                    .filter(i -> rec.kind[i] == 0 && rec.status[i] != 200).count();
+            Map<String, String> targets = new LinkedHashMap<>();
+            targets.put("chat requests during the hang end by the timeout + 1 s",
+                        check(slowestChatDuringHang / 1000 <= timeoutMs + 1000)
+                                + String.format(Locale.ROOT, " (slowest %d ms; answers %s)", slowestChatDuringHang / 1000, chatDuring));
+            targets.put("other routes unaffected (GET / all 200; p99 before / during)", check(bannerFailures == 0)
+                    + String.format(Locale.ROOT, " (%d failed; %.1f / %.1f ms)", bannerFailures, before, duringP99));
+            targets.put("outbound connections never above the cap of " + cap, check(kernelPeak.get() <= cap)
+                    + " (most established at once, sampled from the kernel every 20 ms: " + kernelPeak.get()
+                    + "; the stand-in's own count, which lags closes: " + chat.maxOpen.get() + ")");
+            report(md, "upstream-hang: chat stand-in stops answering for the middle third of " + seconds
+                    + " s; 40 unpaced clients, half chat, half GET /; 1 replica, chat timeout " + timeoutMs + " ms", r.summary(), targets);
+            return slowestChatDuringHang / 1000 <= timeoutMs + 1000 && bannerFailures == 0 && kernelPeak.get() <= cap;
+        }
+    }
+
+    /** @return established TCP connections whose remote port is {@code port} (the client side, from the replica) */
+    static int established(int port) {
+        try {
+            Process p = new ProcessBuilder("ss", "-tnH", "state", "established", "dport", "= :" + port)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            return (int) out.lines().filter(l -> !l.isBlank()).count();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    static double p99(List<Integer> micros) {
+        if (micros.isEmpty()) {
+            return 0;
+        }
+        List<Integer> sorted = new ArrayList<>(micros);
+        java.util.Collections.sort(sorted);
+        return sorted.get(Math.max(0, (int) Math.ceil(0.99 * sorted.size()) - 1)) / 1000.0;
     }
 
     /** A real redis-server for the scenarios that need one: from PATH, else the embedded-redis jar's. */

@@ -91,14 +91,23 @@ public final class SessionService implements HttpService {
         SessionConfig c = store.config();
         JsonObject body = JsonBodies.object(req, c.maxBodyBytes(), false, Set.of("content"));
         ChatMessage user = new ChatMessage(ChatMessage.USER, JsonBodies.requiredString(body, "content", c.maxMessageChars()));
-        AutoCloseable lock = locks.lock(id, lockWait);
+        // one budget for the whole message: queueing behind the session's earlier message, the
+        // connection wait and the upstream call together end by the chat timeout
+        long start = System.nanoTime();
+        AutoCloseable held = locks.lock(id, lockWait);
+        Duration left = lockWait.minusNanos(System.nanoTime() - start);
+        if (held != null && left.toMillis() < 1) {
+            held.close();
+            held = null;
+        }
+        AutoCloseable lock = held;
         if (lock == null) {
             throw new ApiException(Status.SERVICE_UNAVAILABLE_503, "session_busy", "session " + id
                     + " is still answering an earlier message after " + lockWait + "; try again", Duration.ofSeconds(1));
         }
         try (lock) {
             Session session = store.find(id).orElseThrow(() -> notFound(id));
-            ChatModel.ChatReply reply = chat.complete(session.prompt(user, c.history()));
+            ChatModel.ChatReply reply = chat.complete(session.prompt(user, c.history()), left);
             ChatMessage assistant = new ChatMessage(ChatMessage.ASSISTANT, reply.content());
             // user message and reply are stored together, only once the reply exists: a failed
             // upstream call leaves the session as it was, so the client can simply retry

@@ -8,10 +8,13 @@ import java.util.List;
 public interface ChatModel {
     /**
      * @param messages the prompt: optional system message, then history, newest last
+     * @param budget   bound on the whole call, waiting for a connection included: what is left of
+     *                 the request's chat timeout (time spent queued behind the session's earlier
+     *                 message is already spent)
      * @return the assistant's reply
      * @throws dev.rotor.web.ApiException with 502, 503 or 504 when the upstream fails
      */
-    ChatReply complete(List<ChatMessage> messages);
+    ChatReply complete(List<ChatMessage> messages, java.time.Duration budget);
 
     /** @return how the model is announced in logs and replies, never with a key */
     String describe();

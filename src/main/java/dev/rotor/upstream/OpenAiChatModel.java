@@ -41,7 +41,7 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     @Override
-    public ChatReply complete(List<ChatMessage> messages) {
+    public ChatReply complete(List<ChatMessage> messages, java.time.Duration budget) {
         JsonArrayBuilder array = Jsons.PROVIDER.createArrayBuilder();
         messages.forEach(m -> array.add(Jsons.PROVIDER.createObjectBuilder().add("role", m.role()).add("content", m.content())));
         byte[] body = Jsons.PROVIDER.createObjectBuilder()
@@ -53,7 +53,7 @@ public final class OpenAiChatModel implements ChatModel {
         post.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
         post.setHeader(HttpHeaders.ACCEPT, "application/json");
         config.apiKey().ifPresent(key -> post.setHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
-        OutboundClient.Response response = http.exchange(UPSTREAM, post, config.timeout());
+        OutboundClient.Response response = http.exchange(UPSTREAM, post, budget);
         UpstreamFailures.check(UPSTREAM, response, metrics);
         return parse(response.body());
     }

@@ -117,6 +117,27 @@ class ChatUpstreamTest {
     }
 
     @Test
+    void messagesQueuedBehindAHungOneStillEndByTheChatTimeout() throws Exception {
+        String id = Sessions.create(replica.port(), "{}");
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Long>> posts = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                posts.add(pool.submit(() -> {
+                    long start = System.nanoTime();
+                    int status = post(id, "SLOW").statusCode();
+                    assertThat(status == 504 || status == 503, is(true));
+                    return System.nanoTime() - start;
+                }));
+            }
+            // one budget of 0.5 s per message, the wait behind the session's earlier message
+            // included: without it the second message would take its wait plus a full call
+            for (var f : posts) {
+                assertThat(f.get(), lessThan(Duration.ofMillis(900).toNanos()));
+            }
+        }
+    }
+
+    @Test
     void eachUpstreamFailureHasItsStatusAndLeavesTheSessionAsItWas() {
         String id = Sessions.create(replica.port(), "{}");
         Map<String, Integer> expected = Map.of("FAIL500", 502, "GARBAGE", 502, "NOCHOICES", 502, "RESET", 502,

@@ -49,7 +49,9 @@ class OutboundCapTest {
                 assertThat(f.get().body(), f.get().statusCode(), is(200));
             }
             assertThat(provider.requests().size(), is(3 * cap));
-            assertThat("connections the upstream accepted", provider.accepted(), lessThanOrEqualTo(cap));
+            // the invariant is concurrent connections: with a keep-alive bound (2) below the cap (3),
+            // a trimmed idle connection is later replaced, so the total accepted may exceed the cap
+            assertThat("connections open at once at the upstream", provider.peakOpen(), lessThanOrEqualTo(cap));
             assertThat("the cap was reached, so it was what held", provider.peakOpen(), is(cap));
             String metrics = Http.get(r.observePort(), "/observe/metrics").body();
             assertThat(MetricsText.value(metrics, "rotor_outbound_connections", "state=max"), is(3.0));
