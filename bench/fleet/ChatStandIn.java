@@ -51,7 +51,7 @@ final class ChatStandIn implements AutoCloseable {
                 int length = 0;
                 String line;
                 boolean any = false;
-                while ((line = line(in)) != null && !line.isEmpty()) {
+                while ((line = Fleet.readLine(in)) != null && !line.isEmpty()) {
                     any = true;
                     if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                         length = Integer.parseInt(line.substring(15).trim());
@@ -89,19 +89,6 @@ final class ChatStandIn implements AutoCloseable {
         } finally {
             open.decrementAndGet();
         }
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1) {
-            if (c == '\n') {
-                int n = b.length();
-                return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
-            }
-            b.append((char) c);
-        }
-        return b.isEmpty() ? null : b.toString();
     }
 
     @Override

@@ -104,6 +104,20 @@ public final class Fleet {
         }
     }
 
+    /** @return one CRLF- or LF-terminated line without its terminator; null at end of stream */
+    static String readLine(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                int n = b.length();
+                return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
+            }
+            b.append((char) c);
+        }
+        return b.isEmpty() ? null : b.toString();
+    }
+
     /** Sum of the Prometheus samples whose line starts with {@code name} and contains every label given. */
     static double metric(int port, String name, String... labels) {
         double sum = 0;
@@ -577,16 +591,7 @@ public final class Fleet {
         }
 
         private String line() throws IOException {
-            StringBuilder b = new StringBuilder();
-            int c;
-            while ((c = in.read()) != -1) {
-                if (c == '\n') {
-                    int n = b.length();
-                    return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
-                }
-                b.append((char) c);
-            }
-            return b.isEmpty() ? null : b.toString();
+            return readLine(in);
         }
 
         @Override
