@@ -437,6 +437,20 @@ public final class Fleet {
 
     // ------------------------------------------------------------------ haproxy
 
+    /** One backend of every slot, checked on {@code path} over HTTP/1.1. */
+    private static void backend(StringBuilder cfg, String name, String path, List<Slot> slots, String inter, int fall) {
+        cfg.append("""
+                backend %s
+                    balance roundrobin
+                    http-check send meth GET uri %s ver HTTP/1.1 hdr Host localhost
+                    http-check expect status 200
+                    default-server check inter %s fall %d rise 1
+                """.formatted(name, path, inter, fall));
+        for (Slot s : slots) {
+            cfg.append("    server r").append(s.index).append(" 127.0.0.1:").append(s.port).append('\n');
+        }
+    }
+
     /** Debian's HAProxy in front of the slots, with active readiness checks. */
     static Process haproxy(Path dir, int port, List<Slot> slots, String inter, int fall) throws IOException {
         StringBuilder cfg = new StringBuilder("""
@@ -459,25 +473,9 @@ public final class Fleet {
                     # draining replicas still answer, so send the traffic to whichever is alive
                     use_backend ready if { nbsrv(ready) gt 0 }
                     default_backend alive
-                backend ready
-                    balance roundrobin
-                    http-check send meth GET uri /observe/health/ready ver HTTP/1.1 hdr Host localhost
-                    http-check expect status 200
-                    default-server check inter %s fall %d rise 1
-                """.formatted(port, inter, fall));
-        for (Slot s : slots) {
-            cfg.append("    server r").append(s.index).append(" 127.0.0.1:").append(s.port).append('\n');
-        }
-        cfg.append("""
-                backend alive
-                    balance roundrobin
-                    http-check send meth GET uri /observe/health/live ver HTTP/1.1 hdr Host localhost
-                    http-check expect status 200
-                    default-server check inter %s fall %d rise 1
-                """.formatted(inter, fall));
-        for (Slot s : slots) {
-            cfg.append("    server r").append(s.index).append(" 127.0.0.1:").append(s.port).append('\n');
-        }
+                """.formatted(port));
+        backend(cfg, "ready", "/observe/health/ready", slots, inter, fall);
+        backend(cfg, "alive", "/observe/health/live", slots, inter, fall);
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, cfg.toString());
         return new ProcessBuilder("haproxy", "-db", "-f", file.toString())

@@ -264,24 +264,16 @@ final class Scenarios {
                                                             Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, slots -> {
                 int port = slots.get(0).port;
                 Fleet.sleep(Duration.ofSeconds(third));
-                double local = Fleet.metric(port, decisions, "backend=\"local\"");
-                redis.stop();
-                double stopped = Fleet.now();
-                Fleet.event(-1, "redis-stopped", "");
-                while (Fleet.now() - stopped < third && Fleet.metric(port, decisions, "backend=\"local\"") <= local) {
-                    Fleet.sleep(Duration.ofMillis(20));
-                }
-                fallbackAfter[0] = Fleet.now() - stopped;
+                fallbackAfter[0] = secondsUntilGrows(port, decisions, "backend=\"local\"", third, () -> {
+                    redis.stop();
+                    Fleet.event(-1, "redis-stopped", "");
+                });
                 Fleet.event(-1, "local-fallback-seen", String.format(Locale.ROOT, "%.2fs after the stop", fallbackAfter[0]));
                 Fleet.sleep(Duration.ofSeconds(third).minus(Duration.ofMillis((long) (fallbackAfter[0] * 1000))));
-                double shared = Fleet.metric(port, decisions, "backend=\"redis\"");
-                redis.restart();
-                double started = Fleet.now();
-                Fleet.event(-1, "redis-started", "");
-                while (Fleet.now() - started < third && Fleet.metric(port, decisions, "backend=\"redis\"") <= shared) {
-                    Fleet.sleep(Duration.ofMillis(20));
-                }
-                sharedAgainAfter[0] = Fleet.now() - started;
+                sharedAgainAfter[0] = secondsUntilGrows(port, decisions, "backend=\"redis\"", third, () -> {
+                    redis.restart();
+                    Fleet.event(-1, "redis-started", "");
+                });
                 Fleet.event(-1, "shared-limit-seen", String.format(Locale.ROOT, "%.2fs after the restart", sharedAgainAfter[0]));
             }), out);
             Fleet.Summary s = r.summary();
@@ -407,6 +399,20 @@ final class Scenarios {
         List<Integer> sorted = new ArrayList<>(micros);
         java.util.Collections.sort(sorted);
         return sorted.get(Math.max(0, (int) Math.ceil(0.99 * sorted.size()) - 1)) / 1000.0;
+    }
+
+    /**
+     * @return seconds from {@code action} until the meter with {@code label} grows (polled every
+     *         20 ms, at most {@code limitSeconds})
+     */
+    static double secondsUntilGrows(int port, String meter, String label, long limitSeconds, Runnable action) {
+        double before = Fleet.metric(port, meter, label);
+        action.run();
+        double start = Fleet.now();
+        while (Fleet.now() - start < limitSeconds && Fleet.metric(port, meter, label) <= before) {
+            Fleet.sleep(Duration.ofMillis(20));
+        }
+        return Fleet.now() - start;
     }
 
     /** A real redis-server for the scenarios that need one: from PATH, else the embedded-redis jar's. */
