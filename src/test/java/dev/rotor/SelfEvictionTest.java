@@ -18,6 +18,7 @@ import javax.net.ssl.SSLContext;
 
 import dev.rotor.support.Await;
 import dev.rotor.support.Http;
+import dev.rotor.support.RedisTestServer;
 import dev.rotor.support.TestReplica;
 
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
@@ -108,7 +110,12 @@ class SelfEvictionTest {
     }
 
     private TestReplica replica() {
-        return TestReplica.start(Map.ofEntries(
+        return replica(Map.of());
+    }
+
+    private TestReplica replica(Map<String, String> more) {
+        Map<String, String> settings = new java.util.HashMap<>(more);
+        settings.putAll(Map.ofEntries(
                 Map.entry("rotor.lifecycle.exit-mode", "evict"),
                 Map.entry("rotor.lifecycle.max-requests", "1"),
                 Map.entry("rotor.lifecycle.max-requests-jitter", "0"),
@@ -120,6 +127,7 @@ class SelfEvictionTest {
                 Map.entry("rotor.kubernetes.pod-name", "rotor-abc"),
                 Map.entry("rotor.kubernetes.namespace", "shop"),
                 Map.entry("rotor.kubernetes.evict-retry", "PT0.1S")));
+        return TestReplica.start(settings);
     }
 
     @Test
@@ -133,6 +141,34 @@ class SelfEvictionTest {
             // the stand-in counts a request before the replica has read the answer: wait for the meter
             Await.until("the accepted-eviction meter", WAIT, () -> Http.get(r.port(), "/observe/metrics").body()
                     .contains("rotor_evictions_total{result=\"accepted\",scope=\"application\",} 1.0"));
+        }
+    }
+
+    @Test
+    void acceptedEvictionStartsTheFleetSlotsHoldWhileThePodStillRuns() {
+        answers.add(201);
+        try (RedisTestServer redis = RedisTestServer.startNew();
+             Jedis jedis = new Jedis("127.0.0.1", redis.port());
+             TestReplica r = replica(Map.of("rotor.redis.url", redis.url(),
+                                            "rotor.fleet.service-name", "evict-lease",
+                                            "rotor.fleet.lease-ttl", "PT90S",
+                                            "rotor.fleet.lease-hold", "PT20S"))) {
+            Http.get(r.port(), "/");
+            Await.equal("eviction requests", WAIT, answered::size, 1);
+            String key = "rotor:evict-lease:rotation-slots";
+            // the ReplicaSet starts the replacement now: the slot stays taken for the 20 s hold,
+            // no longer for the 90 s lease, though this pod has not had its SIGTERM yet
+            Await.until("the slot expiring within the hold", WAIT, () -> {
+                List<String> holders = jedis.zrange(key, 0, -1);
+                if (holders.size() != 1) {
+                    return false;
+                }
+                List<String> time = jedis.time();
+                long now = Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+                long left = jedis.zscore(key, holders.get(0)).longValue() - now;
+                return left > 0 && left <= 20_000;
+            });
+            assertThat("the pod still runs: Kubernetes deletes it", Http.status(r.port(), "/observe/health/live"), is(200));
         }
     }
 

@@ -117,7 +117,8 @@ public final class Rotation implements AutoCloseable {
     }
 
     /**
-     * Leave by self-eviction: ask the API, and fail liveness when it refuses.
+     * Leave by self-eviction: ask the API, and fail liveness when it refuses. Once the API
+     * accepts, the fleet slot is released (it stays taken for the lease hold).
      */
     public void evict() {
         Evictor e = evictor.orElseThrow();
@@ -125,6 +126,11 @@ public final class Rotation implements AutoCloseable {
             try {
                 if (e.evict() == Evictor.Outcome.REFUSED) {
                     lifecycle.failLiveness("self-eviction refused");
+                } else {
+                    // Kubernetes deletes the pod and its ReplicaSet starts the replacement now,
+                    // not when this pod exits: the fleet slot is held for the replacement's start
+                    // from here, not after the preStop pause and the shutdown drain as well
+                    lifecycle.gate().release();
                 }
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();

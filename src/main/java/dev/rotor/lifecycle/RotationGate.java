@@ -24,7 +24,8 @@ public interface RotationGate {
     boolean tryAcquire(RotationCause cause);
 
     /**
-     * Give the slot back (the replica is leaving, or has left).
+     * Give the slot back (the replica is leaving: its replacement is on its way). Called once
+     * Kubernetes accepts a self-eviction and again at shutdown; calls after the first do nothing.
      */
     void release();
 }

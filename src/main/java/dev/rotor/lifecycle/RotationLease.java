@@ -95,7 +95,7 @@ public final class RotationLease implements RotationGate {
     }
 
     @Override
-    public void release() {
+    public synchronized void release() {
         if (!held) {
             return;
         }
