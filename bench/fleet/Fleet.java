@@ -166,10 +166,15 @@ public final class Fleet {
         }
     }
 
-    /** One replica slot: the process in it changes as the supervisor restarts it. */
+    /**
+     * One replica slot: the process in it changes as the supervisor restarts it. A slot with a
+     * spare port is a ReplicaSet's place: an evicted pod's replacement starts at once on the
+     * other port while the old pod terminates (both are HAProxy servers of the slot).
+     */
     static final class Slot {
         final int index;
-        final int port;
+        final int[] ports;
+        volatile int port;
         final Map<String, String> env;
         final List<String> jvm;
         final Path logDir;
@@ -181,9 +186,13 @@ public final class Fleet {
         volatile double peakRssMiB;
         /** Set by the Kubernetes API stand-in when this slot's pod asked to be evicted. */
         final AtomicBoolean evictionRequested = new AtomicBoolean();
+        /** Evicted pods still terminating (preStop, SIGTERM, grace period) beside the new one. */
+        final List<Process> terminating = new CopyOnWriteArrayList<>();
 
-        Slot(int index, int port, Map<String, String> env, List<String> jvm, Path logDir) {
+        /** @param spare a second port for a replacement pod, or 0 */
+        Slot(int index, int port, int spare, Map<String, String> env, List<String> jvm, Path logDir) {
             this.index = index;
+            this.ports = spare > 0 ? new int[] {port, spare} : new int[] {port};
             this.port = port;
             this.env = env;
             this.jvm = jvm;
@@ -210,9 +219,31 @@ public final class Fleet {
             event(index, "start", "pid " + process.pid() + ", generation " + gen);
         }
 
+        /** Start the replacement pod on the other port; the current one is the caller's to terminate. */
+        void startReplacement() throws IOException {
+            terminating.add(process);
+            port = port == ports[0] ? ports[ports.length - 1] : ports[0];
+            start();
+        }
+
         boolean alive() {
             Process p = process;
             return p != null && p.isAlive();
+        }
+
+        /** At the end of a run: the current process and any still terminating, by PID. */
+        void killAll() {
+            kill(true);
+            terminating.forEach(Process::destroyForcibly);
+        }
+
+        void awaitAll() throws InterruptedException {
+            if (process != null) {
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+            for (Process p : terminating) {
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
         }
 
         void kill(boolean force) {
@@ -254,9 +285,9 @@ public final class Fleet {
 
     /**
      * Probe liveness; kill like the kubelet; restart with its back-off. An eviction (the pod
-     * asked the API stand-in) is a graceful deletion instead: preStop, SIGTERM, SIGKILL after
-     * the grace period, and a new pod with no back-off (here started once the old one is gone,
-     * where a ReplicaSet would start it at once: slower, not kinder).
+     * asked the API stand-in) is a graceful deletion instead: the ReplicaSet starts a new pod
+     * at once, with no back-off, while the old one runs its preStop pause, gets SIGTERM, and
+     * SIGKILL after the grace period.
      */
     static void kubeletSupervisor(Slot slot, AtomicBoolean running, KubeletSpec spec, List<double[]> backoffs) {
         int restarts = 0;
@@ -285,6 +316,19 @@ public final class Fleet {
                 return;
             }
             double ran = now() - slot.startedAt;
+            if (evicted && slot.ports.length > 1) {
+                event(slot.index, "evicted", "graceful deletion; the ReplicaSet starts a new pod at once");
+                Process old = slot.process;
+                int generation = slot.generation.get();
+                Thread.ofPlatform().daemon().start(() -> terminate(slot, old, generation, spec, ran));
+                try {
+                    slot.startReplacement();
+                } catch (IOException e) {
+                    event(slot.index, "start-failed", e.getMessage());
+                    return;
+                }
+                continue;
+            }
             if (!exited) {
                 event(slot.index, evicted ? "evicted" : "liveness-failed",
                       evicted ? "graceful deletion" : spec.livenessFailures() + " probes");
@@ -324,6 +368,27 @@ public final class Fleet {
                 event(slot.index, "start-failed", e.getMessage());
                 return;
             }
+        }
+    }
+
+    /** A deleted pod's termination: preStop pause, SIGTERM, SIGKILL after the grace period. */
+    static void terminate(Slot slot, Process pod, int generation, KubeletSpec spec, double ran) {
+        try {
+            sleep(Duration.ofSeconds(spec.preStopSeconds()));
+            pod.destroy();
+            if (!pod.waitFor(spec.gracePeriod(), TimeUnit.SECONDS)) {
+                event(slot.index, "sigkill", "generation " + generation + ": grace period " + spec.gracePeriod() + "s over");
+                pod.destroyForcibly();
+                pod.waitFor(10, TimeUnit.SECONDS);
+            }
+            if (!pod.isAlive()) {
+                event(slot.index, "pod-exit", "generation " + generation + " status " + pod.exitValue()
+                        + String.format(Locale.ROOT, " after %.1fs", ran));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            slot.terminating.remove(pod);
         }
     }
 
@@ -447,7 +512,10 @@ public final class Fleet {
                     default-server check inter %s fall %d rise 1
                 """.formatted(name, path, inter, fall));
         for (Slot s : slots) {
-            cfg.append("    server r").append(s.index).append(" 127.0.0.1:").append(s.port).append('\n');
+            for (int i = 0; i < s.ports.length; i++) {
+                cfg.append("    server r").append(s.index).append(i == 0 ? "" : "b").append(" 127.0.0.1:")
+                        .append(s.ports[i]).append('\n');
+            }
         }
     }
 
@@ -663,7 +731,7 @@ public final class Fleet {
             return events;
         }
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
-                "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .*replica r(\\d+)g\\d+ (.*)$");
+                "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .*replica r(\\d+)g(\\d+) (.*)$");
         try (var files = Files.list(logDir)) {
             for (Path f : files.filter(x -> x.getFileName().toString().startsWith("replica-")).toList()) {
                 for (String l : Files.readAllLines(f)) {
@@ -675,10 +743,11 @@ public final class Fleet {
                             .toInstant().toEpochMilli();
                     double t = (wall - WALL_T0) / 1000.0;
                     int slot = Integer.parseInt(m.group(2));
-                    if (m.group(3).contains("draining: readiness down")) {
-                        events.add(new Event(t, slot, "draining", ""));
-                    } else if (m.group(3).startsWith("serving ")) {
-                        events.add(new Event(t, slot, "serving", ""));
+                    String generation = "generation " + m.group(3);
+                    if (m.group(4).contains("draining: readiness down")) {
+                        events.add(new Event(t, slot, "draining", generation));
+                    } else if (m.group(4).startsWith("serving ")) {
+                        events.add(new Event(t, slot, "serving", generation));
                     }
                 }
             }
@@ -721,6 +790,11 @@ public final class Fleet {
     }
 
     static Summary summarize(Recorder r) {
+        return summarize(r, 0);
+    }
+
+    /** @param from the first moment (seconds on {@link #now()}'s clock) whose requests count, after a warm-up */
+    static Summary summarize(Recorder r, double from) {
         int n = r.size();
         Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
         List<double[]> windows = rotationWindows();
@@ -735,7 +809,12 @@ public final class Fleet {
         int na = 0;
         int failed = 0;
         int errors = 0;
+        int counted = 0;
         for (int i = 0; i < n; i++) {
+            if (r.at[i] < from) {
+                continue;
+            }
+            counted++;
             int code = r.status[i];
             byStatus.merge(code, 1, Integer::sum);
             if (code < 0) {
@@ -744,7 +823,7 @@ public final class Fleet {
             if (code < 200 || (code >= 300 && code != 429)) {
                 failed++;
             }
-            all[i] = r.micros[i];
+            all[counted - 1] = r.micros[i];
             if (code == 503 || code == 429) {
                 rejected[nr++] = r.micros[i];
             } else if (code >= 200 && code < 300) {
@@ -756,15 +835,16 @@ public final class Fleet {
                 between[nb++] = r.micros[i];
             }
         }
-        Arrays.sort(all);
+        Arrays.sort(all, 0, counted);
         Arrays.sort(during, 0, nd);
         Arrays.sort(between, 0, nb);
         Arrays.sort(rejected, 0, nr);
         Arrays.sort(admitted, 0, na);
         int rotations = (int) logEvents().stream().filter(e -> e.kind().equals("draining")).count();
         int restarts = (int) EVENTS.stream().filter(e -> e.kind().equals("start")).count() - slotsStarted;
-        return new Summary(n, byStatus, failed, errors, rotations, Math.max(0, restarts),
-                           percentile(all, n, 0.5), percentile(all, n, 0.99), n == 0 ? 0 : all[n - 1] / 1000.0,
+        return new Summary(counted, byStatus, failed, errors, rotations, Math.max(0, restarts),
+                           percentile(all, counted, 0.5), percentile(all, counted, 0.99),
+                           counted == 0 ? 0 : all[counted - 1] / 1000.0,
                            percentile(during, nd, 0.99), percentile(between, nb, 0.99),
                            percentile(rejected, nr, 0.99), percentile(admitted, na, 0.99), maxDrainingAtOnce(),
                            readiness()[0], readiness()[1]);
@@ -810,19 +890,24 @@ public final class Fleet {
     /** HAProxy's port during a run, for scenarios that prepare data through it. */
     static volatile int frontPort;
 
+    /** Pods draining at once: from a pod's drain to its exit (an evicted pod's may follow its replacement's start). */
     static int maxDrainingAtOnce() {
-        Map<Integer, Boolean> draining = new HashMap<>();
+        java.util.Set<String> draining = new java.util.HashSet<>();
         int max = 0;
         List<Event> all = new ArrayList<>(logEvents());
-        EVENTS.stream().filter(e -> e.kind().equals("exit") || e.kind().equals("liveness-failed")).forEach(all::add);
+        EVENTS.stream().filter(e -> e.kind().equals("exit") || e.kind().equals("pod-exit")
+                || e.kind().equals("liveness-failed")).forEach(all::add);
         all.sort(java.util.Comparator.comparingDouble(Event::t));
         for (Event e : all) {
-            if (e.kind().equals("draining")) {
-                draining.put(e.slot(), true);
-            } else if (e.kind().equals("exit") || e.kind().equals("serving") || e.kind().equals("liveness-failed")) {
-                draining.put(e.slot(), false);
+            String generation = e.detail().replaceFirst("^(generation \\d+).*", "$1");
+            switch (e.kind()) {
+                case "draining" -> draining.add(e.slot() + " " + generation);
+                case "pod-exit" -> draining.remove(e.slot() + " " + generation);
+                // the slot's one process ended (compose, or a container restart in the same pod)
+                case "exit", "liveness-failed" -> draining.removeIf(k -> k.startsWith(e.slot() + " "));
+                default -> { }
             }
-            max = Math.max(max, (int) draining.values().stream().filter(b -> b).count());
+            max = Math.max(max, draining.size());
         }
         return max;
     }
@@ -843,7 +928,7 @@ public final class Fleet {
         rows.put("restarts", String.valueOf(s.restarts()));
         rows.put("latency p50 / p99 / max (ms)", String.format(Locale.ROOT, "%.2f / %.2f / %.2f", s.p50(), s.p99(), s.max()));
         rows.put("p99 during rotations / between (ms)", String.format(Locale.ROOT, "%.2f / %.2f", s.p99During(), s.p99Between()));
-        rows.put("most replicas draining at once", String.valueOf(s.maxDrainingAtOnce()));
+        rows.put("most replicas draining at once (drain to exit)", String.valueOf(s.maxDrainingAtOnce()));
         rows.put("mean ready replicas / seconds with none ready", String.format(Locale.ROOT, "%.2f / %.1f",
                                                                                    s.meanReady(), s.secondsWithNoneReady()));
         return rows;
@@ -1015,8 +1100,10 @@ public final class Fleet {
         }
         List<Slot> slots = new ArrayList<>();
         Map<String, String> env = new HashMap<>(spec.env());
+        // under the kubelet, an evicting replica's replacement is a new pod: a second port per slot
+        boolean replicaSet = spec.supervisor().equals("kubelet") && "evict".equals(env.get("ROTOR_EXIT_MODE"));
         for (int i = 0; i < spec.replicas(); i++) {
-            slots.add(new Slot(i, freePort(), env, spec.jvm(), out));
+            slots.add(new Slot(i, freePort(), replicaSet ? freePort() : 0, env, spec.jvm(), out));
         }
         com.sun.net.httpserver.HttpsServer api = "evict".equals(env.get("ROTOR_EXIT_MODE"))
                 ? kubernetesApi(out, slots, env) : null;
@@ -1055,6 +1142,19 @@ public final class Fleet {
                 }
                 sleep(Duration.ofMillis(50));
             }
+            // HAProxy starts every server UP; the spare ports (no pod yet) go DOWN at their first check
+            for (Slot s : slots) {
+                for (String backend : List.of("ready", "alive")) {
+                    String down = "Server " + backend + "/r" + s.index + "b is DOWN";
+                    while (s.ports.length > 1 && !Files.readString(out.resolve("haproxy.log")).contains(down)) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("HAProxy never saw the spare port down; see "
+                                                                    + out.resolve("haproxy.log"));
+                        }
+                        sleep(Duration.ofMillis(50));
+                    }
+                }
+            }
             frontPort = front;
             log("load: " + spec.workers() + " workers, " + (spec.rate() > 0 ? spec.rate() + " req/s" : "unpaced")
                         + ", " + spec.duration().toSeconds() + " s through HAProxy on port " + front);
@@ -1073,7 +1173,7 @@ public final class Fleet {
         } finally {
             running.set(false);
             for (Slot s : slots) {
-                s.kill(true);
+                s.killAll();
             }
             haproxy.destroy();
             haproxy.waitFor(5, TimeUnit.SECONDS);
@@ -1081,9 +1181,7 @@ public final class Fleet {
                 api.stop(0);
             }
             for (Slot s : slots) {
-                if (s.process != null) {
-                    s.process.waitFor(5, TimeUnit.SECONDS);
-                }
+                s.awaitAll();
             }
         }
     }
