@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  * error, latency, rotation, restart and each replica's RSS once a second.
  *
  * <pre>
- * bench/fleet/run steady            # or: quick leak overload kubelet-backoff fleet-lease redis-outage
+ * bench/fleet/run steady            # or: quick steady-kubelet leak overload kubelet-backoff fleet-lease redis-outage upstream-hang
  * </pre>
  *
  * Supervisors:
@@ -44,7 +44,8 @@ import java.util.function.Consumer;
  *   <li>{@code kubelet}: probe liveness with the period, failure threshold and timeout read from
  *       {@code k8s/} (defaults when absent), run the preStop pause, SIGTERM, SIGKILL after the
  *       termination grace period, and restart with Kubernetes' back-off (10 s doubling to 300 s,
- *       reset after 10 minutes up).</li>
+ *       reset after 10 minutes up); in evict mode a deleted pod's replacement starts at once on
+ *       the slot's second port, as a ReplicaSet's does.</li>
  * </ul>
  * Everything binds to 127.0.0.1; every loop is bounded in time; every process is stopped by PID.
  */
