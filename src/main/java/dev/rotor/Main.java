@@ -2,6 +2,8 @@ package dev.rotor;
 
 import java.lang.System.Logger.Level;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.InvalidSettingException;
@@ -37,6 +39,25 @@ public final class Main {
      */
     public static void main(String[] args) {
         LogConfig.configureRuntime();
+        // SIGTERM and SIGINT start our own drain; the JVM's default would run shutdown hooks at
+        // once and exit with 143 while requests are still in flight. The handlers go in before
+        // the replica starts: a signal that comes while it starts (a rollout, Ctrl-C) is kept
+        // and answered with the same drain once it serves.
+        AtomicReference<Replica> started = new AtomicReference<>();
+        AtomicBoolean stopAsked = new AtomicBoolean();
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), signal -> {
+                    stopAsked.set(true);
+                    Replica r = started.get();
+                    if (r != null) {
+                        r.terminate();
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "cannot handle SIG" + name + " (" + e.getMessage() + "); it ends the process at once");
+            }
+        }
         Replica replica;
         try {
             Config config = ConfigLoader.load(System.getenv(), Map.of());
@@ -50,14 +71,10 @@ public final class Main {
             System.exit(EXIT_START_FAILED);
             return;
         }
-        // SIGTERM and SIGINT start our own drain; the JVM's default would run shutdown hooks at
-        // once and exit with 143 while requests are still in flight.
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                Signal.handle(new Signal(name), signal -> replica.terminate());
-            } catch (IllegalArgumentException e) {
-                LOG.log(Level.WARNING, "cannot handle SIG" + name + " (" + e.getMessage() + "); it ends the process at once");
-            }
+        started.set(replica);
+        if (stopAsked.get()) {
+            // asked while starting (a signal from here on also calls terminate: it is idempotent)
+            replica.terminate();
         }
     }
 

@@ -87,6 +87,17 @@ class ReplicaProcessIT {
     }
 
     @Test
+    void sigtermWhileStartingIsAnsweredWithTheDrainOnceServing() {
+        try (JarProcess p = JarProcess.start(Map.of("ROTOR_SHUTDOWN_DRAIN_PERIOD", "PT0.2S"))) {
+            // the settings line comes early in the start, well before the listener binds
+            Await.until("the replica starting", Duration.ofSeconds(20), () -> p.output().contains(" settings: "));
+            p.sigterm();
+            assertThat("exit status; log:\n" + p.output(), p.awaitExit(Duration.ofSeconds(20)), is(0));
+            assertThat(p.output(), containsString("asked to stop after 0 requests"));
+        }
+    }
+
+    @Test
     void negativeQuotaStopsStartupNamingTheVariable() {
         try (JarProcess p = JarProcess.start(Map.of("ROTOR_MAX_REQUESTS", "-5"))) {
             assertThat(p.awaitExit(Duration.ofSeconds(20)), is(2));
