@@ -44,21 +44,38 @@ public final class JarProcess implements AutoCloseable {
      * @return the started process
      */
     public static JarProcess start(Map<String, String> env, List<String> jvmArgs) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar().toString()));
+        return launch(command, env);
+    }
+
+    /**
+     * The replica as the README starts it: a script of the project (such as {@code bin/run},
+     * which execs the JVM, so the PID is the replica's) in the project's folder.
+     *
+     * @param script the script, relative to the project folder
+     * @param env    environment for the replica; PORT is added (a free port) unless given
+     * @return the started process
+     */
+    public static JarProcess script(String script, Map<String, String> env) {
+        return launch(List.of(Path.of(script).toAbsolutePath().toString()), env);
+    }
+
+    private static JarProcess launch(List<String> command, Map<String, String> env) {
         try {
             Map<String, String> all = new HashMap<>(env);
             int port = all.containsKey("PORT") ? Integer.parseInt(all.get("PORT")) : freePort();
             all.put("PORT", String.valueOf(port));
             all.putIfAbsent("ROTOR_HOST", "127.0.0.1");
             Path log = Files.createTempFile("rotor-it-", ".log");
-            String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = new ArrayList<>();
-            command.add(java);
-            command.addAll(jvmArgs);
-            command.addAll(List.of("-jar", jar().toString()));
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     // a directory without application.yaml: the jar's own copy is used
+                    // (scripts change to the project folder themselves)
                     .directory(log.getParent().toFile());
             // every documented variable, not only ROTOR_*: a developer's exported TOGETHER_API_KEY
             // or REDIS_URL must not reach the replica under test
