@@ -46,6 +46,8 @@ public final class ReplicaLifecycle {
     private volatile Duration drainPeriod;
     private volatile boolean waitingForMinLifetime;
     private volatile boolean waitingForSlot;
+    /** When this replica was first refused a rotation slot (valid once {@link #waitingForSlot}). */
+    private volatile long slotWaitStartNanos;
     private volatile boolean livenessFailed;
     private final AtomicLong slotRefusals = new AtomicLong();
     private volatile Consumer<RotationCause> drainListener = cause -> { };
@@ -198,15 +200,23 @@ public final class ReplicaLifecycle {
                 }
                 if (!gate.tryAcquire(trigger.cause())) {
                     slotRefusals.incrementAndGet();
-                    if (!trigger.pastCeiling(this)) {
-                        if (!waitingForSlot) {
-                            waitingForSlot = true;
-                            LOG.log(Level.INFO, "replica " + id + " " + reason.get() + " but the fleet's rotation slots "
-                                    + "are taken; it keeps serving and retries (ceiling x" + config.rotationCeiling() + ")");
-                        }
+                    long now = nanoClock.getAsLong();
+                    if (!waitingForSlot) {
+                        waitingForSlot = true;
+                        slotWaitStartNanos = now;
+                        LOG.log(Level.INFO, "replica " + id + " " + reason.get() + " but the fleet's rotation slots "
+                                + "are taken; it keeps serving and retries (ceiling x" + config.rotationCeiling()
+                                + ", after waiting at least " + gate.longestHold() + ")");
+                    }
+                    // the ceiling counts only once the replica has waited as long as any holder
+                    // keeps a slot: under heavy load a quota's multiple comes in well under a
+                    // second (and during the minimum lifetime), and every replica past it would
+                    // drain together, which is what the lease is there to prevent
+                    Duration waited = Duration.ofNanos(now - slotWaitStartNanos);
+                    if (!trigger.pastCeiling(this) || waited.compareTo(gate.longestHold()) < 0) {
                         continue;
                     }
-                    extra = " past its ceiling without a rotation slot;";
+                    extra = " past its ceiling, " + human(waited) + " without a rotation slot;";
                 }
             } else {
                 extra = " (emergency: no minimum lifetime, no slot needed);";

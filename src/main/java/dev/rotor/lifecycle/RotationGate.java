@@ -24,6 +24,14 @@ public interface RotationGate {
     boolean tryAcquire(RotationCause cause);
 
     /**
+     * @return the longest a slot stays taken by one holder (the lease's TTL): a replica refused
+     *         a slot waits at least this long before its ceiling lets it rotate without one
+     */
+    default java.time.Duration longestHold() {
+        return java.time.Duration.ZERO;
+    }
+
+    /**
      * Give the slot back (the replica is leaving: its replacement is on its way). Called once
      * Kubernetes accepts a self-eviction and again at shutdown; calls after the first do nothing.
      */

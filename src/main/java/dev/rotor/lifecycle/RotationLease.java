@@ -95,6 +95,11 @@ public final class RotationLease implements RotationGate {
     }
 
     @Override
+    public java.time.Duration longestHold() {
+        return config.leaseTtl();
+    }
+
+    @Override
     public synchronized void release() {
         if (!held) {
             return;

@@ -206,6 +206,12 @@ class ReplicaLifecycleTest {
     private static final class TestGate implements RotationGate {
         private volatile boolean open;
         private int asks;
+        private Duration longestHold = Duration.ZERO;
+
+        @Override
+        public Duration longestHold() {
+            return longestHold;
+        }
 
         @Override
         public boolean tryAcquire(RotationCause cause) {
@@ -273,6 +279,26 @@ class ReplicaLifecycleTest {
         serve(l, 1);
         l.tick();
         assertThat("past the ceiling it rotates without a slot", l.state(), is(ReplicaState.DRAINING));
+    }
+
+    @Test
+    void ceilingWaitsOneLeaseTtlSoReplicasPastItUnderHeavyLoadDoNotDrainTogether() {
+        TestGate gate = new TestGate();
+        gate.longestHold = Duration.ofSeconds(90);
+        ReplicaLifecycle l = withTriggers(10, Duration.ofSeconds(10), List.of(), gate);
+        l.serving();
+        serve(l, 500); // heavy load: 50 x the quota within the minimum lifetime
+        advance(Duration.ofSeconds(10));
+        l.tick();
+        assertThat("past the ceiling, but just refused its first slot", l.state(), is(ReplicaState.SERVING));
+        advance(Duration.ofSeconds(89));
+        serve(l, 500);
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.SERVING));
+        assertThat(l.ready(), is(true));
+        advance(Duration.ofSeconds(1));
+        l.tick();
+        assertThat("a whole lease TTL refused: the holder is stuck, rotate anyway", l.state(), is(ReplicaState.DRAINING));
     }
 
     @Test
