@@ -17,23 +17,33 @@ import dev.rotor.redis.SharedRedis;
  * decide alike.
  */
 public final class RedisRateLimiter implements RateLimiter {
-    /** Prefix of every rate-limit key. */
-    static final String KEY_PREFIX = "rotor:rate:";
     private static final RedisScript SCRIPT = RedisScript.load("rate_limit.lua");
 
     private final SharedRedis redis;
     private final RateLimit limit;
     private final LongSupplier microClock;
+    private final String keyPrefix;
 
     /**
      * @param redis      the shared client (circuit included)
      * @param limit      the limit across all replicas
      * @param microClock wall clock in microseconds
+     * @param service    the service the replicas belong to ({@code ROTOR_SERVICE_NAME}): services
+     *                   sharing one Redis keep separate counts
      */
-    public RedisRateLimiter(SharedRedis redis, RateLimit limit, LongSupplier microClock) {
+    public RedisRateLimiter(SharedRedis redis, RateLimit limit, LongSupplier microClock, String service) {
         this.redis = redis;
         this.limit = limit;
         this.microClock = microClock;
+        this.keyPrefix = keyPrefix(service);
+    }
+
+    /**
+     * @param service the service name
+     * @return the prefix of the service's rate-limit keys, e.g. {@code rotor:shop:rate:}
+     */
+    static String keyPrefix(String service) {
+        return "rotor:" + service + ":rate:";
     }
 
     /**
@@ -44,7 +54,7 @@ public final class RedisRateLimiter implements RateLimiter {
         List<String> args = List.of(Long.toString(microClock.getAsLong()),
                                     Long.toString(limit.intervalMicros()),
                                     Long.toString(limit.limit()));
-        Object reply = redis.execute(jedis -> SCRIPT.run(jedis, List.of(KEY_PREFIX + client), args));
+        Object reply = redis.execute(jedis -> SCRIPT.run(jedis, List.of(keyPrefix + client), args));
         List<?> values = (List<?>) reply;
         boolean allowed = ((Long) values.get(0)) == 1L;
         Gcra.Outcome outcome = new Gcra.Outcome(allowed, 0, (Long) values.get(1), (Long) values.get(2),

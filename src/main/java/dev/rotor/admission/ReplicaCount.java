@@ -20,8 +20,6 @@ import dev.rotor.redis.SharedRedis;
  */
 public final class ReplicaCount implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ReplicaCount.class.getName());
-    /** Key of the heartbeat set. */
-    static final String KEY = "rotor:replicas";
     /** Often enough that a new or departed replica changes the share within seconds. */
     static final Duration HEARTBEAT = Duration.ofSeconds(5);
     /** Three missed heartbeats and a replica no longer counts. */
@@ -32,14 +30,17 @@ public final class ReplicaCount implements AutoCloseable {
     private final String replicaId;
     private final SharedRedis redis;
     private final LongSupplier milliClock;
+    private final String key;
     private final ScheduledExecutorService ticker;
     private volatile int live;
 
-    private ReplicaCount(int expected, String replicaId, SharedRedis redis, LongSupplier milliClock, boolean schedule) {
+    private ReplicaCount(int expected, String replicaId, SharedRedis redis, LongSupplier milliClock, String service,
+                         boolean schedule) {
         this.expected = expected;
         this.replicaId = replicaId;
         this.redis = redis;
         this.milliClock = milliClock;
+        this.key = key(service);
         if (schedule) {
             ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("rotor-replica-count")
                                                                         .daemon().factory());
@@ -54,7 +55,7 @@ public final class ReplicaCount implements AutoCloseable {
      * @return a count that is always {@code expected}
      */
     public static ReplicaCount fixed(int expected) {
-        return new ReplicaCount(expected, null, null, null, false);
+        return new ReplicaCount(expected, null, null, null, "", false);
     }
 
     /**
@@ -62,10 +63,20 @@ public final class ReplicaCount implements AutoCloseable {
      * @param replicaId  this replica's id, its member in the set
      * @param redis      the shared client
      * @param milliClock wall clock in milliseconds
+     * @param service    the service the replicas belong to: each service counts its own
      * @return a count refreshed in the background every {@link #HEARTBEAT}
      */
-    public static ReplicaCount live(int expected, String replicaId, SharedRedis redis, LongSupplier milliClock) {
-        return new ReplicaCount(expected, replicaId, redis, milliClock, true);
+    public static ReplicaCount live(int expected, String replicaId, SharedRedis redis, LongSupplier milliClock,
+                                    String service) {
+        return new ReplicaCount(expected, replicaId, redis, milliClock, service, true);
+    }
+
+    /**
+     * @param service the service name
+     * @return the key of the service's heartbeat set, e.g. {@code rotor:shop:replicas}
+     */
+    static String key(String service) {
+        return "rotor:" + service + ":replicas";
     }
 
     /**
@@ -86,7 +97,7 @@ public final class ReplicaCount implements AutoCloseable {
      */
     void refresh() {
         try {
-            long count = (Long) redis.execute(jedis -> SCRIPT.run(jedis, List.of(KEY),
+            long count = (Long) redis.execute(jedis -> SCRIPT.run(jedis, List.of(key),
                     List.of(Long.toString(milliClock.getAsLong()), replicaId, Long.toString(LIFETIME.toMillis()))));
             int n = (int) Math.max(1, count);
             if (n != live) {
@@ -108,9 +119,9 @@ public final class ReplicaCount implements AutoCloseable {
         ticker.shutdownNow();
         try {
             // leave at once rather than count for another lifetime; best effort, bounded by the circuit
-            redis.execute(jedis -> jedis.zrem(KEY, replicaId));
+            redis.execute(jedis -> jedis.zrem(key, replicaId));
         } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "could not remove replica " + replicaId + " from " + KEY + ": " + e.getMessage());
+            LOG.log(Level.DEBUG, "could not remove replica " + replicaId + " from " + key + ": " + e.getMessage());
         }
     }
 }

@@ -152,6 +152,6 @@ class AdmissionRedisTest {
 
     private static String redisKey(String apiKey) throws Exception {
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(apiKey.getBytes(StandardCharsets.UTF_8));
-        return RedisRateLimiter.KEY_PREFIX + "key:" + java.util.HexFormat.of().formatHex(hash).substring(0, 32);
+        return RedisRateLimiter.keyPrefix("rotor") + "key:" + java.util.HexFormat.of().formatHex(hash).substring(0, 32);
     }
 }
