@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.InvalidSettingException;
@@ -30,6 +31,8 @@ public final class Main {
     static final int EXIT_BAD_CONFIG = 2;
     /** Exit status when the server cannot start (port taken, for instance). */
     static final int EXIT_START_FAILED = 1;
+    /** Exit status when the drain a stop signal starts fails itself. */
+    static final int EXIT_STOP_FAILED = 1;
 
     private Main() {
     }
@@ -51,7 +54,7 @@ public final class Main {
                     stopAsked.set(true);
                     Replica r = started.get();
                     if (r != null) {
-                        r.terminate();
+                        onStopSignal(r::terminate, Runtime.getRuntime()::halt);
                     }
                 });
             } catch (IllegalArgumentException e) {
@@ -74,7 +77,24 @@ public final class Main {
         started.set(replica);
         if (stopAsked.get()) {
             // asked while starting (a signal from here on also calls terminate: it is idempotent)
-            replica.terminate();
+            onStopSignal(replica::terminate, Runtime.getRuntime()::halt);
+        }
+    }
+
+    /**
+     * What SIGTERM and SIGINT do: start the replica's drain. Should that fail (seen when the
+     * jar was replaced under the running JVM, so the drain's classes no longer load), stop at
+     * once: a replica that ignores its stop signal would only meet SIGKILL later, or never.
+     *
+     * @param terminate starts the drain
+     * @param halt      ends the process with a status, at once
+     */
+    static void onStopSignal(Runnable terminate, IntConsumer halt) {
+        try {
+            terminate.run();
+        } catch (Throwable t) {
+            System.err.println("rotor: the drain on a stop signal failed (" + t + "); stopping at once");
+            halt.accept(EXIT_STOP_FAILED);
         }
     }
 

@@ -1,0 +1,32 @@
+package dev.rotor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
+
+/** What a stop signal does when the drain starts, and when starting it fails. */
+class StopSignalTest {
+    private final List<Integer> halted = new ArrayList<>();
+
+    @Test
+    void aDrainThatStartsLeavesTheProcessToIt() {
+        List<String> calls = new ArrayList<>();
+        Main.onStopSignal(() -> calls.add("terminate"), halted::add);
+        assertThat(calls, contains("terminate"));
+        assertThat(halted, empty());
+    }
+
+    @Test
+    void aDrainThatCannotStartEndsTheProcessRatherThanIgnoringTheSignal() {
+        // what a replaced jar does: the drain's classes no longer load
+        Main.onStopSignal(() -> {
+            throw new NoClassDefFoundError("dev/rotor/lifecycle/ReplicaLifecycle$1");
+        }, halted::add);
+        assertThat(halted, contains(Main.EXIT_STOP_FAILED));
+    }
+}
