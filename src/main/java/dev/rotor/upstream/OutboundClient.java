@@ -96,7 +96,9 @@ public final class OutboundClient implements AutoCloseable {
                 .setDefaultRequestConfig(defaults)
                 .setConnectionReuseStrategy((response, context) ->
                         DefaultConnectionReuseStrategy.INSTANCE.keepAlive(response, context)
-                                && pool.getTotalStats().getAvailable() < config.maxKeepAlive())
+                                && (pool.getTotalStats().getAvailable() < config.maxKeepAlive()
+                                    // a waiting caller takes it at once: closing it would cost a new one
+                                    || pool.getTotalStats().getPending() > 0))
                 .evictIdleConnections(config.keepAliveIdle().toMillis(), TimeUnit.MILLISECONDS)
                 .evictExpiredConnections()
                 .disableAutomaticRetries() // a retried chat call costs twice; callers decide

@@ -13,12 +13,14 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 final class OutboundPool extends PoolingHttpClientConnectionManager {
     /**
      * Close idle connections beyond {@code keep}, the least recently used first (the pool
-     * lists idle connections most recently released first).
+     * lists idle connections most recently released first). Not while callers wait for a
+     * connection: the one just released is theirs, and closing it would only make them open
+     * a new one (the upstream would briefly see more than the cap: one closing, one opening).
      *
      * @param keep how many idle connections may stay
      */
     void trimIdle(int keep) {
-        if (getTotalStats().getAvailable() <= keep) {
+        if (getTotalStats().getAvailable() <= keep || getTotalStats().getPending() > 0) {
             return;
         }
         AtomicInteger seen = new AtomicInteger();

@@ -118,7 +118,7 @@ public final class StandInServer implements AutoCloseable {
         return accepted.get();
     }
 
-    /** @return most connections open at the same time */
+    /** @return most connections open at the same time, as seen whenever a request arrived */
     public int peakOpen() {
         return peakOpen.get();
     }
@@ -133,7 +133,7 @@ public final class StandInServer implements AutoCloseable {
             try {
                 Socket s = socket.accept();
                 accepted.incrementAndGet();
-                peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                open.incrementAndGet();
                 sockets.add(s);
                 Thread.ofVirtual().start(() -> serve(s));
             } catch (IOException e) {
@@ -152,6 +152,11 @@ public final class StandInServer implements AutoCloseable {
                     return;
                 }
                 requests.add(req);
+                // sampled when a request arrives, from the kernel where it can: a client that
+                // closes an idle connection and opens another may be served before this server
+                // has read the old one's end, which would count a connection the client no
+                // longer has; the kernel has already moved that one out of ESTABLISHED
+                peakOpen.accumulateAndGet(established().orElse(open.get()), Math::max);
                 Reply reply = handler.apply(req);
                 if (!reply.delay().isZero()) {
                     Thread.sleep(reply.delay());
@@ -176,6 +181,33 @@ public final class StandInServer implements AutoCloseable {
         } finally {
             open.decrementAndGet();
             sockets.remove(s);
+        }
+    }
+
+    /** @return this server's connections in TCP state ESTABLISHED (Linux), if the kernel says */
+    private java.util.OptionalInt established() {
+        String port = String.format(Locale.ROOT, ":%04X", socket.getLocalPort());
+        int count = 0;
+        try {
+            for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+                java.nio.file.Path file = java.nio.file.Path.of(table);
+                if (!java.nio.file.Files.isReadable(file)) {
+                    if (table.endsWith("6")) {
+                        continue; // no IPv6 here
+                    }
+                    return java.util.OptionalInt.empty(); // not Linux
+                }
+                for (String row : java.nio.file.Files.readAllLines(file)) {
+                    String[] f = row.trim().split("\\s+");
+                    // local address, remote address, state (01 = ESTABLISHED)
+                    if (f.length > 3 && f[1].endsWith(port) && f[3].equals("01")) {
+                        count++;
+                    }
+                }
+            }
+            return java.util.OptionalInt.of(count);
+        } catch (IOException | RuntimeException e) {
+            return java.util.OptionalInt.empty();
         }
     }
 
