@@ -1,4 +1,5 @@
-# Sourced by bin/run and bin/test: finds a JDK 21 or newer and exports JAVA_HOME.
+# Sourced by bin/run and bin/test: finds a JDK 21 or newer and exports JAVA_HOME (and
+# ROTOR_JAVA_MAJOR, its feature version).
 # Helidon 4 needs Java 21+, while many machines default to an older `java`. Looks at
 # JAVA_HOME, the `java` on PATH, then the usual install folders, newest first.
 
@@ -24,7 +25,8 @@ rotor_find_jdk() {
     major=$(rotor_java_major "$c")
     if [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null; then
       JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$c")")")
-      export JAVA_HOME
+      ROTOR_JAVA_MAJOR=$major
+      export JAVA_HOME ROTOR_JAVA_MAJOR
       export PATH="$JAVA_HOME/bin:$PATH"
       return 0
     fi

@@ -234,7 +234,7 @@ public final class Fleet {
 
         /** At the end of a run: the current process and any still terminating, by PID. */
         void killAll() {
-            kill(true);
+            kill();
             terminating.forEach(Process::destroyForcibly);
         }
 
@@ -247,14 +247,11 @@ public final class Fleet {
             }
         }
 
-        void kill(boolean force) {
+        /** SIGKILL the current process (an OOM kill, or the end of a run). */
+        void kill() {
             Process p = process;
             if (p != null && p.isAlive()) {
-                if (force) {
-                    p.destroyForcibly();
-                } else {
-                    p.destroy();
-                }
+                p.destroyForcibly();
             }
         }
     }
@@ -317,11 +314,25 @@ public final class Fleet {
                 return;
             }
             double ran = now() - slot.startedAt;
-            if (evicted && slot.ports.length > 1) {
+            if (evicted) {
+                // (evictions come through the API stand-in, which runs only in evict mode, where
+                // every slot has a spare port for the new pod)
                 event(slot.index, "evicted", "graceful deletion; the ReplicaSet starts a new pod at once");
                 Process old = slot.process;
                 int generation = slot.generation.get();
-                Thread.ofPlatform().daemon().start(() -> terminate(slot, old, generation, spec, ran));
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        stopPod(slot.index, old, spec);
+                        if (!old.isAlive()) {
+                            event(slot.index, "pod-exit", "generation " + generation + " status " + old.exitValue()
+                                    + String.format(Locale.ROOT, " after %.1fs", ran));
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        slot.terminating.remove(old);
+                    }
+                });
                 try {
                     slot.startReplacement();
                 } catch (IOException e) {
@@ -331,34 +342,25 @@ public final class Fleet {
                 continue;
             }
             if (!exited) {
-                event(slot.index, evicted ? "evicted" : "liveness-failed",
-                      evicted ? "graceful deletion" : spec.livenessFailures() + " probes");
-                sleep(Duration.ofSeconds(spec.preStopSeconds()));
-                slot.kill(false);
+                event(slot.index, "liveness-failed", spec.livenessFailures() + " probes");
                 try {
-                    if (!slot.process.waitFor(spec.gracePeriod(), TimeUnit.SECONDS)) {
-                        event(slot.index, "sigkill", "grace period " + spec.gracePeriod() + "s over");
-                        slot.kill(true);
-                        slot.process.waitFor(10, TimeUnit.SECONDS);
-                    }
+                    stopPod(slot.index, slot.process, spec);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
             event(slot.index, "exit", "status " + slot.process.exitValue() + String.format(Locale.ROOT, " after %.1fs", ran));
-            if (!evicted) {
-                // a container restart: Kubernetes backs off 10 s doubling to 300 s, reset after 10 minutes up
-                if (ran >= 600) {
-                    restarts = 0;
-                }
-                long delay = Math.min(300, 10L << Math.min(restarts, 5));
-                restarts++;
-                backoffs.add(new double[] {now(), slot.index, delay, ran});
-                event(slot.index, "backoff", delay + "s before restart " + restarts);
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
-                while (running.get() && System.nanoTime() < until) {
-                    sleep(Duration.ofMillis(200));
-                }
+            // a container restart: Kubernetes backs off 10 s doubling to 300 s, reset after 10 minutes up
+            if (ran >= 600) {
+                restarts = 0;
+            }
+            long delay = Math.min(300, 10L << Math.min(restarts, 5));
+            restarts++;
+            backoffs.add(new double[] {now(), slot.index, delay, ran});
+            event(slot.index, "backoff", delay + "s before restart " + restarts);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
+            while (running.get() && System.nanoTime() < until) {
+                sleep(Duration.ofMillis(200));
             }
             if (!running.get()) {
                 return;
@@ -372,24 +374,14 @@ public final class Fleet {
         }
     }
 
-    /** A deleted pod's termination: preStop pause, SIGTERM, SIGKILL after the grace period. */
-    static void terminate(Slot slot, Process pod, int generation, KubeletSpec spec, double ran) {
-        try {
-            sleep(Duration.ofSeconds(spec.preStopSeconds()));
-            pod.destroy();
-            if (!pod.waitFor(spec.gracePeriod(), TimeUnit.SECONDS)) {
-                event(slot.index, "sigkill", "generation " + generation + ": grace period " + spec.gracePeriod() + "s over");
-                pod.destroyForcibly();
-                pod.waitFor(10, TimeUnit.SECONDS);
-            }
-            if (!pod.isAlive()) {
-                event(slot.index, "pod-exit", "generation " + generation + " status " + pod.exitValue()
-                        + String.format(Locale.ROOT, " after %.1fs", ran));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            slot.terminating.remove(pod);
+    /** The kubelet stopping a pod: preStop pause, SIGTERM, SIGKILL once the grace period is over. */
+    static void stopPod(int slot, Process pod, KubeletSpec spec) throws InterruptedException {
+        sleep(Duration.ofSeconds(spec.preStopSeconds()));
+        pod.destroy();
+        if (!pod.waitFor(spec.gracePeriod(), TimeUnit.SECONDS)) {
+            event(slot, "sigkill", "pid " + pod.pid() + ": grace period " + spec.gracePeriod() + "s over");
+            pod.destroyForcibly();
+            pod.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
@@ -478,7 +470,7 @@ public final class Fleet {
                         if (memoryLimitMiB > 0 && mib > memoryLimitMiB) {
                             event(s.index, "oom-kill", String.format(Locale.ROOT, "RSS %.0f MiB over the %d MiB limit",
                                                                       mib, memoryLimitMiB));
-                            s.kill(true);
+                            s.kill();
                         }
                     }
                 }

@@ -145,7 +145,7 @@ public final class Replica {
             replica.rotation = rotation;
             ReplicaLifecycle lifecycle = rotation.lifecycle();
             closeables.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
-            Admission admission = Admission.start(admissionConfig, redis, id, fleet.serviceName(), Metrics.globalRegistry(),
+            Admission admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), Metrics.globalRegistry(),
                                                   Clock.systemUTC());
             closeables.push(admission);
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());

@@ -39,13 +39,13 @@ public final class Admission implements AutoCloseable {
      * @param config    settings
      * @param redis     the shared Redis client, when there is one
      * @param replicaId this replica's id (its heartbeat member)
-     * @param service   the service name ({@code ROTOR_SERVICE_NAME}): its Redis keys' namespace
+     * @param namespace the service's Redis key prefix ({@code FleetConfig.redisNamespace()})
      * @param registry  where meters go
      * @param clock     wall clock (rate-limit windows are shared across replicas, so wall time)
      * @return the feature
      */
     public static Admission start(AdmissionConfig config, Optional<SharedRedis> redis, String replicaId,
-                                  String service, MeterRegistry registry, Clock clock) {
+                                  String namespace, MeterRegistry registry, Clock clock) {
         ConcurrencyLimiter concurrency = new ConcurrencyLimiter(config.maxConcurrentRequests(), config.queueLength(),
                                                                 config.queueTimeout());
         ClientIdentity identity = new ClientIdentity(config.trustedProxies());
@@ -57,11 +57,11 @@ public final class Admission implements AutoCloseable {
         Optional<SharedRateLimiter> rate = Optional.empty();
         if (config.rateLimit().isPresent()) {
             RateLimit limit = config.rateLimit().get();
-            replicas = redis.map(r -> ReplicaCount.live(config.expectedReplicas(), replicaId, r, clock::millis, service))
+            replicas = redis.map(r -> ReplicaCount.live(config.expectedReplicas(), replicaId, r, clock::millis, namespace))
                     .orElseGet(() -> ReplicaCount.fixed(config.expectedReplicas()));
             LocalRateLimiter local = new LocalRateLimiter(() -> limit.share(replicas.replicas()), limit.window(),
                                                           config.maxTrackedClients(), micros);
-            rate = Optional.of(new SharedRateLimiter(redis.map(r -> new RedisRateLimiter(r, limit, micros, service)), local));
+            rate = Optional.of(new SharedRateLimiter(redis.map(r -> new RedisRateLimiter(r, limit, micros, namespace)), local));
             LOG.log(Level.INFO, "rate limit " + limit + " per client"
                     + (redis.isPresent() ? ", shared through Redis; while Redis is away each replica allows its share"
                                          : "; no Redis, so this replica allows its share")

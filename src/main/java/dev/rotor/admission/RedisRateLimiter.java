@@ -28,22 +28,14 @@ public final class RedisRateLimiter implements RateLimiter {
      * @param redis      the shared client (circuit included)
      * @param limit      the limit across all replicas
      * @param microClock wall clock in microseconds
-     * @param service    the service the replicas belong to ({@code ROTOR_SERVICE_NAME}): services
-     *                   sharing one Redis keep separate counts
+     * @param namespace  the service's Redis key prefix ({@code FleetConfig.redisNamespace()}):
+     *                   services sharing one Redis keep separate counts
      */
-    public RedisRateLimiter(SharedRedis redis, RateLimit limit, LongSupplier microClock, String service) {
+    public RedisRateLimiter(SharedRedis redis, RateLimit limit, LongSupplier microClock, String namespace) {
         this.redis = redis;
         this.limit = limit;
         this.microClock = microClock;
-        this.keyPrefix = keyPrefix(service);
-    }
-
-    /**
-     * @param service the service name
-     * @return the prefix of the service's rate-limit keys, e.g. {@code rotor:shop:rate:}
-     */
-    static String keyPrefix(String service) {
-        return "rotor:" + service + ":rate:";
+        this.keyPrefix = namespace + "rate:";
     }
 
     /**

@@ -34,13 +34,13 @@ public final class ReplicaCount implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private volatile int live;
 
-    private ReplicaCount(int expected, String replicaId, SharedRedis redis, LongSupplier milliClock, String service,
+    private ReplicaCount(int expected, String replicaId, SharedRedis redis, LongSupplier milliClock, String namespace,
                          boolean schedule) {
         this.expected = expected;
         this.replicaId = replicaId;
         this.redis = redis;
         this.milliClock = milliClock;
-        this.key = key(service);
+        this.key = namespace + "replicas";
         if (schedule) {
             ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("rotor-replica-count")
                                                                         .daemon().factory());
@@ -63,20 +63,12 @@ public final class ReplicaCount implements AutoCloseable {
      * @param replicaId  this replica's id, its member in the set
      * @param redis      the shared client
      * @param milliClock wall clock in milliseconds
-     * @param service    the service the replicas belong to: each service counts its own
+     * @param namespace  the service's Redis key prefix: each service counts its own replicas
      * @return a count refreshed in the background every {@link #HEARTBEAT}
      */
     public static ReplicaCount live(int expected, String replicaId, SharedRedis redis, LongSupplier milliClock,
-                                    String service) {
-        return new ReplicaCount(expected, replicaId, redis, milliClock, service, true);
-    }
-
-    /**
-     * @param service the service name
-     * @return the key of the service's heartbeat set, e.g. {@code rotor:shop:replicas}
-     */
-    static String key(String service) {
-        return "rotor:" + service + ":replicas";
+                                    String namespace) {
+        return new ReplicaCount(expected, replicaId, redis, milliClock, namespace, true);
     }
 
     /**

@@ -25,6 +25,14 @@ public record FleetConfig(String serviceName,
                           Duration leakReportWarmup,
                           int leakReportTop) {
     /**
+     * @return the prefix of every Redis key the service's replicas share, {@code rotor:<service-name>:}
+     *         (rotation slots, rate-limit counts, the replica count)
+     */
+    public String redisNamespace() {
+        return "rotor:" + serviceName + ":";
+    }
+
+    /**
      * @param s the {@code rotor.fleet} node
      * @return validated settings
      */

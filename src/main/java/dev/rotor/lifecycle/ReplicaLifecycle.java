@@ -25,6 +25,8 @@ import java.util.function.LongSupplier;
  */
 public final class ReplicaLifecycle {
     private static final System.Logger LOG = System.getLogger(ReplicaLifecycle.class.getName());
+    /** {@link #slotWaitStartNanos} before any refusal (a nanoTime reading is never this far back). */
+    private static final long NOT_WAITING = Long.MIN_VALUE;
 
     private final String id;
     private final LifecycleConfig config;
@@ -45,9 +47,8 @@ public final class ReplicaLifecycle {
     private volatile long drainEndNanos;
     private volatile Duration drainPeriod;
     private volatile boolean waitingForMinLifetime;
-    private volatile boolean waitingForSlot;
-    /** When this replica was first refused a rotation slot (valid once {@link #waitingForSlot}). */
-    private volatile long slotWaitStartNanos;
+    /** When this replica was first refused a rotation slot; {@link #NOT_WAITING} before. */
+    private volatile long slotWaitStartNanos = NOT_WAITING;
     private volatile boolean livenessFailed;
     private final AtomicLong slotRefusals = new AtomicLong();
     private volatile Consumer<RotationCause> drainListener = cause -> { };
@@ -201,8 +202,7 @@ public final class ReplicaLifecycle {
                 if (!gate.tryAcquire(trigger.cause())) {
                     slotRefusals.incrementAndGet();
                     long now = nanoClock.getAsLong();
-                    if (!waitingForSlot) {
-                        waitingForSlot = true;
+                    if (slotWaitStartNanos == NOT_WAITING) {
                         slotWaitStartNanos = now;
                         LOG.log(Level.INFO, "replica " + id + " " + reason.get() + " but the fleet's rotation slots "
                                 + "are taken; it keeps serving and retries (ceiling x" + config.rotationCeiling()

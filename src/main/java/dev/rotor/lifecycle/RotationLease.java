@@ -58,7 +58,7 @@ public final class RotationLease implements RotationGate {
     public RotationLease(SharedRedis redis, FleetConfig config, String holder, LongSupplier nanoClock) {
         this.redis = redis;
         this.config = config;
-        this.key = "rotor:" + config.serviceName() + ":rotation-slots";
+        this.key = config.redisNamespace() + "rotation-slots";
         this.holder = holder;
         this.nanoClock = nanoClock;
     }

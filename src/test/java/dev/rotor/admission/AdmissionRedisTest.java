@@ -152,6 +152,7 @@ class AdmissionRedisTest {
 
     private static String redisKey(String apiKey) throws Exception {
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(apiKey.getBytes(StandardCharsets.UTF_8));
-        return RedisRateLimiter.keyPrefix("rotor") + "key:" + java.util.HexFormat.of().formatHex(hash).substring(0, 32);
+        // the default ROTOR_SERVICE_NAME is "rotor"
+        return "rotor:rotor:rate:key:" + java.util.HexFormat.of().formatHex(hash).substring(0, 32);
     }
 }

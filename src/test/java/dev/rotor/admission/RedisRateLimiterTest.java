@@ -52,7 +52,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
 
     @Override
     RateLimiter limiter(RateLimit limit) {
-        return new RedisRateLimiter(redis, limit, now::get, "rate-test");
+        return new RedisRateLimiter(redis, limit, now::get, "rotor:rate-test:");
     }
 
     @Override
@@ -66,7 +66,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
         limiter.decide("a");
         limiter.decide("a");
         // two requests occupy 2 x 2 s of the window: the key lives 4 s, then equals "never seen"
-        long pttl = Long.parseLong(server.command("PTTL", RedisRateLimiter.keyPrefix("rate-test") + "a").substring(1));
+        long pttl = Long.parseLong(server.command("PTTL", "rotor:rate-test:rate:a").substring(1));
         assertThat("PTTL " + pttl, pttl > 3000 && pttl <= 4000, is(true));
     }
 
@@ -83,7 +83,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
     @Test
     void twoLimitersOnOneRedisShareOneCount() {
         RateLimiter first = limiter(LIMIT);
-        RateLimiter second = new RedisRateLimiter(redis, LIMIT, now::get, "rate-test");
+        RateLimiter second = new RedisRateLimiter(redis, LIMIT, now::get, "rotor:rate-test:");
         for (int i = 0; i < 5; i++) {
             assertThat((i % 2 == 0 ? first : second).decide("a").allowed(), is(true));
         }
@@ -93,8 +93,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
 
     @Test
     void servicesSharingOneRedisKeepSeparateCounts() {
-        RateLimiter shop = new RedisRateLimiter(redis, LIMIT, now::get, "shop");
-        RateLimiter search = new RedisRateLimiter(redis, LIMIT, now::get, "search");
+        RateLimiter shop = new RedisRateLimiter(redis, LIMIT, now::get, "rotor:shop:");
+        RateLimiter search = new RedisRateLimiter(redis, LIMIT, now::get, "rotor:search:");
         for (int i = 0; i < 5; i++) {
             assertThat(shop.decide("a").allowed(), is(true));
         }
