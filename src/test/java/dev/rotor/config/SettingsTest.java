@@ -99,12 +99,12 @@ class SettingsTest {
     }
 
     @Test
-    void everyDocumentedVariableIsNamedInApplicationYamlAndReadme() throws Exception {
+    void everyDocumentedVariableIsNamedInApplicationYamlAndTheReference() throws Exception {
         String yaml = Files.readString(Path.of("application.yaml"));
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Path.of("docs/configuration.md"));
         for (String variable : EnvOverrides.KEYS.keySet()) {
             assertThat(variable + " documented in application.yaml", yaml.contains(variable + ":"), is(true));
-            assertThat(variable + " documented in README.md", readme.contains("`" + variable + "`"), is(true));
+            assertThat(variable + " documented in docs/configuration.md", readme.contains("`" + variable + "`"), is(true));
         }
     }
 }
