@@ -27,6 +27,8 @@ import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.ReplicaService;
 import dev.rotor.lifecycle.Rotation;
 import dev.rotor.lifecycle.RotationCause;
+import dev.rotor.lifecycle.RotationTrigger;
+import dev.rotor.lifecycle.StuckTrigger;
 import dev.rotor.monitoring.CloudWatchConfig;
 import dev.rotor.monitoring.CloudWatchPublisher;
 import dev.rotor.redis.RedisConfig;
@@ -45,6 +47,8 @@ import dev.rotor.upstream.OutboundClient;
 import dev.rotor.upstream.OutboundConfig;
 import dev.rotor.upstream.UpstreamMetrics;
 import dev.rotor.web.WebConfig;
+import dev.rotor.wire.Wire;
+import dev.rotor.wire.WireConfig;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.helidon.config.Config;
@@ -122,6 +126,7 @@ public final class Replica {
         OutboundConfig outboundConfig = OutboundConfig.from(rotor.node("outbound"));
         GeoIpConfig geoConfig = GeoIpConfig.from(rotor.node("geoip"));
         CloudWatchConfig cloudWatchConfig = CloudWatchConfig.from(rotor.node("cloudwatch"));
+        WireConfig wireConfig = WireConfig.from(rotor.node("wire"), admissionConfig.maxConcurrentRequests());
         java.util.logging.Level logLevel = LogLevels.parse(rotor);
         LogLevels.apply(logLevel);
 
@@ -139,14 +144,18 @@ public final class Replica {
                 LOG.log(Level.INFO, "no REDIS_URL: this replica shares nothing with others; "
                         + "everything that would live in Redis is local to it");
             }
+            Wire wire = new Wire(wireConfig, Wire.openFileLimit(), System::nanoTime, Metrics.globalRegistry());
+            closeables.push(wire);
+            List<RotationTrigger> wireTriggers = wireConfig.stuckLimit() > 0
+                    ? List.of(new StuckTrigger(wire::stuck, wireConfig.stuckLimit())) : List.of();
             Rotation rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
-                                               new SecureRandom());
+                                               new SecureRandom(), wireTriggers);
             closeables.push(rotation);
             replica.rotation = rotation;
             ReplicaLifecycle lifecycle = rotation.lifecycle();
             closeables.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
             Admission admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), Metrics.globalRegistry(),
-                                                  Clock.systemUTC());
+                                                  Clock.systemUTC(), wire);
             closeables.push(admission);
             DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(Metrics.globalRegistry());
@@ -184,7 +193,7 @@ public final class Replica {
                     .addObserver(MetricsObserver.create())
                     .sockets(List.of(observeSocket))
                     .build();
-            ReplicaService status = new ReplicaService(lifecycle, rotation.leakReport());
+            ReplicaService status = new ReplicaService(lifecycle, rotation.leakReport(), wire::stuck, wire::openConnections);
             WebServerConfig.Builder builder = WebServer.builder()
                     .config(config.get("server"))
                     .port(web.port())
@@ -208,6 +217,7 @@ public final class Replica {
                                                         + web.port() + " (see the error above)");
             }
 
+            wire.start();
             lifecycle.onExpiry(replica::leave);
             rotation.start();
             lifecycle.serving();

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 
 import dev.rotor.redis.SharedRedis;
+import dev.rotor.wire.Wire;
 
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServerConfig;
@@ -25,9 +26,11 @@ public final class Admission implements AutoCloseable {
     private final AdmissionFilter filter;
     private final ReplicaCount replicas;
     private final AdmissionMetrics metrics;
+    private final Wire wire;
 
     private Admission(AdmissionConfig config, ClientIdentity identity, AdmissionFilter filter, ReplicaCount replicas,
-                      AdmissionMetrics metrics) {
+                      Wire wire, AdmissionMetrics metrics) {
+        this.wire = wire;
         this.config = config;
         this.identity = identity;
         this.filter = filter;
@@ -42,10 +45,11 @@ public final class Admission implements AutoCloseable {
      * @param namespace the service's Redis key prefix ({@code FleetConfig.redisNamespace()})
      * @param registry  where meters go
      * @param clock     wall clock (rate-limit windows are shared across replicas, so wall time)
+     * @param wire      the connections' deadlines, the request deadline and body buffering
      * @return the feature
      */
     public static Admission start(AdmissionConfig config, Optional<SharedRedis> redis, String replicaId,
-                                  String namespace, MeterRegistry registry, Clock clock) {
+                                  String namespace, MeterRegistry registry, Clock clock, Wire wire) {
         ConcurrencyLimiter concurrency = new ConcurrencyLimiter(config.maxConcurrentRequests(), config.queueLength(),
                                                                 config.queueTimeout());
         ClientIdentity identity = new ClientIdentity(config.trustedProxies());
@@ -72,17 +76,19 @@ public final class Admission implements AutoCloseable {
             LOG.log(Level.INFO, "rate limit off (ROTOR_RATE_LIMIT=0)");
         }
         LOG.log(Level.INFO, "admission: " + config.describe());
-        AdmissionFilter filter = new AdmissionFilter(concurrency, rate.map(r -> r), identity);
-        return new Admission(config, identity, filter, replicas, new AdmissionMetrics(registry, concurrency, rate, replicas));
+        AdmissionFilter filter = new AdmissionFilter(concurrency, rate.map(r -> r), identity, wire, config.maxPayloadSize());
+        return new Admission(config, identity, filter, replicas, wire, new AdmissionMetrics(registry, concurrency, rate, replicas));
     }
 
     /**
-     * Apply the size limits and the JSON protocol-error bodies to the public listener.
+     * Apply the size limits, the JSON protocol-error bodies and the wire (deadlines, connection
+     * cap, framing rules) to the public listener.
      *
      * @param server the server builder
      */
     public void configure(WebServerConfig.Builder server) {
         SizeLimits.apply(config, server);
+        wire.configure(server, SizeLimits.http1(config));
     }
 
     /** @return the filter to register before the counting filter */

@@ -4,11 +4,17 @@ import java.time.Duration;
 import java.util.Optional;
 
 import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.web.ApiException;
 import dev.rotor.web.ErrorResponses;
+import dev.rotor.wire.Permit;
+import dev.rotor.wire.RequestWatch;
+import dev.rotor.wire.Wire;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -16,10 +22,13 @@ import io.helidon.webserver.http.RoutingResponse;
 
 /**
  * Admission for every public request, registered before the counting filter so that a
- * rejected request never counts toward the quota: first a concurrency permit (503 when
- * none), then the client's rate limit (429 when spent). The permit is held for the whole
- * request, the rate-limit call included, which also bounds how many requests can wait on
- * Redis at once. Nothing under {@code /observe} is limited.
+ * rejected request never counts toward the quota: first the whole body is read (within the
+ * body deadline, see {@link Wire#bufferBody}), then a concurrency permit (503 when none),
+ * then the client's rate limit (429 when spent). The body comes first so that a client that
+ * stalls its upload holds a connection, never a permit: permits are for work only. The permit
+ * is held for the rest of the request, the rate-limit call included (which also bounds how
+ * many requests can wait on Redis at once), until the handler returns or the request
+ * deadline releases it. Nothing under {@code /observe} is limited.
  */
 public final class AdmissionFilter implements Filter {
     /** Draft RFC "RateLimit header fields for HTTP" names, as most clients read them. */
@@ -35,16 +44,23 @@ public final class AdmissionFilter implements Filter {
     private final ConcurrencyLimiter concurrency;
     private final Optional<RateLimiter> rateLimiter;
     private final ClientIdentity identity;
+    private final Wire wire;
+    private final long maxPayload;
 
     /**
      * @param concurrency the global limit
      * @param rateLimiter the per-client limit, when on
      * @param identity    who the client is
+     * @param wire        body buffering and the request deadline
+     * @param maxPayload  the largest body accepted
      */
-    public AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity) {
+    public AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
+                           Wire wire, long maxPayload) {
         this.concurrency = concurrency;
         this.rateLimiter = rateLimiter;
         this.identity = identity;
+        this.wire = wire;
+        this.maxPayload = maxPayload;
     }
 
     @Override
@@ -53,12 +69,32 @@ public final class AdmissionFilter implements Filter {
             chain.proceed();
             return;
         }
+        Optional<Wire.Held> body;
+        try {
+            body = wire.bufferBody(req, maxPayload);
+        } catch (ApiException e) {
+            // the rest of the body is still on the wire: answer, then end the connection
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            ErrorResponses.send(res, e.status(), e.code(), e.getMessage(), e.retryAfter().orElse(null));
+            throw new CloseConnectionException("request body refused: " + e.code());
+        }
+        try {
+            admitted(chain, req, res);
+        } finally {
+            body.ifPresent(Wire.Held::close);
+        }
+    }
+
+    private void admitted(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         if (!concurrency.tryAcquire()) {
             ErrorResponses.send(res, Status.SERVICE_UNAVAILABLE_503, "too_many_concurrent_requests",
                                 "the server is handling its limit of " + concurrency.capacity()
                                         + " requests at once; retry shortly", BUSY_RETRY_AFTER);
             return;
         }
+        Permit permit = new Permit(concurrency::release);
+        req.context().register(permit);
+        RequestWatch watch = wire.watchRequest(permit::release, res::isSent);
         try {
             if (rateLimiter.isPresent()) {
                 RateDecision d = rateLimiter.get().decide(identity.key(req));
@@ -74,7 +110,7 @@ public final class AdmissionFilter implements Filter {
             }
             chain.proceed();
         } finally {
-            concurrency.release();
+            wire.finished(watch);
         }
     }
 

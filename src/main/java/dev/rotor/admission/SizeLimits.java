@@ -42,17 +42,25 @@ public final class SizeLimits {
      */
     public static void apply(AdmissionConfig config, WebServerConfig.Builder server) {
         server.maxPayloadSize(config.maxPayloadSize())
-                .addProtocol(Http1Config.builder()
-                                     .maxHeadersSize(config.maxHeaderSize())
-                                     .maxPrologueLength(config.maxPrologueLength())
-                                     .build())
                 // without it Helidon hands direct handlers no message, and an oversized header
                 // section could not be told from any other malformed request
                 .errorHandling(e -> e.includeEntity(true))
                 .directHandlers(DirectHandlers.builder()
                                         .addHandler(DirectHandler.EventType.BAD_REQUEST, new JsonDirectHandler(config))
                                         .addHandler(DirectHandler.EventType.OTHER, new JsonDirectHandler(config))
+                                        .addHandler(DirectHandler.EventType.HTTP_VERSION_NOT_SUPPORTED,
+                                                    new JsonDirectHandler(config))
                                         .build());
+    }
+
+    /**
+     * @param config admission settings
+     * @return HTTP/1.1 settings with the request-line and header-section limits
+     */
+    public static Http1Config.Builder http1(AdmissionConfig config) {
+        return Http1Config.builder()
+                .maxHeadersSize(config.maxHeaderSize())
+                .maxPrologueLength(config.maxPrologueLength());
     }
 
     /** Every protocol-level failure as {@code {"error","message"}}. */
@@ -77,6 +85,13 @@ public final class SizeLimits {
             } else if (status.code() == Status.REQUEST_URI_TOO_LONG_414.code()) {
                 code = "uri_too_long";
                 sentence = "the request line exceeds " + config.maxPrologueLength() + " bytes";
+            } else if (status.code() == Status.HTTP_VERSION_NOT_SUPPORTED_505.code()) {
+                // Helidon 4.3 speaks HTTP/1.1 only (its parser refuses 1.0 with this status)
+                code = "http_version_not_supported";
+                sentence = "only HTTP/1.1 is served; send the request as HTTP/1.1";
+            } else if (status.code() == Status.NOT_IMPLEMENTED_501.code()) {
+                code = "not_implemented";
+                sentence = detail.lines().findFirst().orElse("not implemented").strip();
             } else if (status.code() >= 500) {
                 code = "server_error";
                 sentence = "the server could not handle the request";

@@ -43,6 +43,12 @@ public final class EnvOverrides {
         m.put("ROTOR_TRUSTED_PROXIES", "rotor.admission.trusted-proxies");
         m.put("ROTOR_EXPECTED_REPLICAS", "rotor.admission.expected-replicas");
         m.put("ROTOR_RATE_LIMIT_MAX_CLIENTS", "rotor.admission.max-tracked-clients");
+        m.put("ROTOR_HEADER_TIMEOUT", "rotor.wire.header-timeout");
+        m.put("ROTOR_BODY_TIMEOUT", "rotor.wire.body-timeout");
+        m.put("ROTOR_REQUEST_TIMEOUT", "rotor.wire.request-timeout");
+        m.put("ROTOR_STUCK_LIMIT", "rotor.wire.stuck-limit");
+        m.put("ROTOR_MAX_CONNECTIONS", "rotor.wire.max-connections");
+        m.put("ROTOR_MAX_BUFFERED_BODIES", "rotor.wire.max-buffered-bodies");
         m.put("ROTOR_MAX_REQUESTS", "rotor.lifecycle.max-requests");
         m.put("ROTOR_MAX_REQUESTS_JITTER", "rotor.lifecycle.max-requests-jitter");
         m.put("ROTOR_MIN_LIFETIME", "rotor.lifecycle.min-lifetime");

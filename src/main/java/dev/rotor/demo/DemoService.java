@@ -1,6 +1,7 @@
 package dev.rotor.demo;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.Map;
 
 import dev.rotor.web.ApiException;
@@ -40,7 +41,26 @@ public final class DemoService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/work", this::work)
-                .any("/work", MethodNotAllowed.allowing("GET"));
+                .any("/work", MethodNotAllowed.allowing("GET"))
+                .get("/stuck", this::stuck)
+                .any("/stuck", MethodNotAllowed.allowing("GET"));
+    }
+
+    /**
+     * {@code GET /demo/stuck}: a handler stuck for good, as a deadlock would leave it. It
+     * ignores interrupts and never answers; the request deadline answers for it, and enough
+     * of them rotate the replica (cause {@code stuck}).
+     */
+    @SuppressWarnings("InfiniteLoopStatement")
+    private void stuck(ServerRequest req, ServerResponse res) {
+        CountDownLatch never = new CountDownLatch(1);
+        while (true) {
+            try {
+                never.await();
+            } catch (InterruptedException ignored) {
+                // a stuck handler does not listen: that is the point
+            }
+        }
     }
 
     private void work(ServerRequest req, ServerResponse res) throws InterruptedException {

@@ -1,5 +1,9 @@
 package dev.rotor.lifecycle;
 
+import java.util.Optional;
+
+import dev.rotor.wire.Permit;
+
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
@@ -49,6 +53,10 @@ public final class CountingFilter implements Filter {
         // the per-request work first, so that a drain this request triggers sees its effect
         perCountedRequest.run();
         lifecycle.requestStarted();
+        // in flight until admission's permit is released: when the handler returns, or when the
+        // request deadline gives up on a stuck one (one truth for admission, drain and status)
+        Optional<Permit> permit = req.context().get(Permit.class);
+        permit.ifPresent(p -> p.onRelease(lifecycle::requestFinished));
         boolean closing = !lifecycle.ready();
         if (closing) {
             res.header(HeaderValues.CONNECTION_CLOSE);
@@ -56,7 +64,9 @@ public final class CountingFilter implements Filter {
         try {
             chain.proceed();
         } finally {
-            lifecycle.requestFinished();
+            if (permit.isEmpty()) {
+                lifecycle.requestFinished();
+            }
         }
         // Helidon writes "Connection: close" but would keep reading; end the connection here.
         closeIfSent(closing || clientCloses, res);

@@ -3,6 +3,7 @@ package dev.rotor.lifecycle;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 
 import dev.rotor.web.ErrorResponses;
 
@@ -33,14 +34,21 @@ public final class ReplicaService implements HttpService {
 
     private final ReplicaLifecycle lifecycle;
     private final Optional<LeakReport> leakReport;
+    private final IntSupplier stuck;
+    private final IntSupplier connections;
 
     /**
-     * @param lifecycle  the replica's lifecycle
-     * @param leakReport the leak report, when enabled
+     * @param lifecycle   the replica's lifecycle
+     * @param leakReport  the leak report, when enabled
+     * @param stuck       handlers still running past the request timeout
+     * @param connections open connections on the public port
      */
-    public ReplicaService(ReplicaLifecycle lifecycle, Optional<LeakReport> leakReport) {
+    public ReplicaService(ReplicaLifecycle lifecycle, Optional<LeakReport> leakReport, IntSupplier stuck,
+                          IntSupplier connections) {
         this.lifecycle = lifecycle;
         this.leakReport = leakReport;
+        this.stuck = stuck;
+        this.connections = connections;
     }
 
     @Override
@@ -99,6 +107,8 @@ public final class ReplicaService implements HttpService {
                 .add("quota", lifecycle.quota())
                 .add("ageSeconds", lifecycle.age().toMillis() / 1000.0)
                 .add("inFlight", lifecycle.inFlight())
+                .add("stuck", stuck.getAsInt())
+                .add("connections", connections.getAsInt())
                 .add("heapUsedBytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
                 .add("exitMode", lifecycle.config().exitMode().name().toLowerCase(Locale.ROOT))
                 .add("stateSince", lifecycle.stateSince().toString())

@@ -60,8 +60,28 @@ public final class Rotation implements AutoCloseable {
      */
     public static Rotation build(String id, LifecycleConfig lc, FleetConfig fleet, KubernetesConfig kubernetes,
                                  Optional<SharedRedis> redis, MeterRegistry registry, RandomGenerator random) {
+        return build(id, lc, fleet, kubernetes, redis, registry, random, List.of());
+    }
+
+    /**
+     * As {@link #build(String, LifecycleConfig, FleetConfig, KubernetesConfig, Optional, MeterRegistry, RandomGenerator)},
+     * with triggers owned by other features (stuck work).
+     *
+     * @param id         replica id
+     * @param lc         lifecycle settings
+     * @param fleet      fleet settings
+     * @param kubernetes Kubernetes settings (evict mode)
+     * @param redis      shared Redis, when configured
+     * @param registry   meters
+     * @param random     randomness for the quota and lifetime
+     * @param extra      more triggers, in order
+     * @return the rotation, not yet started
+     */
+    public static Rotation build(String id, LifecycleConfig lc, FleetConfig fleet, KubernetesConfig kubernetes,
+                                 Optional<SharedRedis> redis, MeterRegistry registry, RandomGenerator random,
+                                 List<RotationTrigger> extra) {
         long quota = Quota.draw(lc.maxRequests(), lc.maxRequestsJitter(), random);
-        List<RotationTrigger> triggers = new ArrayList<>();
+        List<RotationTrigger> triggers = new ArrayList<>(extra);
         Deque<AutoCloseable> owned = new ArrayDeque<>();
         if (lc.maxHeapAfterGc() > 0) {
             HeapPressure heap = new HeapPressure(lc.maxHeapAfterGc(), lc.heapCollections()).install();

@@ -12,6 +12,8 @@ public enum RotationCause {
     HEAP,
     /** The container's working set neared its memory limit (native leaks the heap never shows). */
     CONTAINER_MEMORY,
+    /** Handlers stuck past the request timeout reached the stuck limit. */
+    STUCK,
     /** It was asked to stop (SIGTERM or SIGINT). */
     SIGNAL
 }

@@ -121,6 +121,14 @@ public final class JsonBodies {
     }
 
     private static byte[] read(ServerRequest req, int maxBytes) {
+        Optional<BufferedBody> buffered = req.context().get(BufferedBody.class);
+        if (buffered.isPresent()) {
+            byte[] body = buffered.get().bytes();
+            if (body.length > maxBytes) {
+                throw tooLarge(maxBytes);
+            }
+            return body;
+        }
         if (!req.content().hasEntity()) {
             return new byte[0];
         }

@@ -1,0 +1,126 @@
+package dev.rotor.wire;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.webserver.ConnectionContext;
+
+/**
+ * One open connection, seen from accept to close: which phase it is in and since when, so that
+ * the watchdog can end a connection whose headers or body do not arrive in time.
+ *
+ * <p>Phases: {@code HEADERS} from accept (and from the first byte of each later request) until
+ * the header section is parsed; {@code BODY} while a request's body is still due; {@code HANDLING}
+ * while a route runs (the request deadline is watched per request, see {@link RequestWatch});
+ * {@code IDLE} between requests on a kept-alive connection (bounded by Helidon's idle timeout).
+ */
+public final class ConnectionWatch {
+    /** Where a connection is in its current request. */
+    enum Phase { HEADERS, BODY, HANDLING, IDLE, CLOSED }
+
+    private record State(Phase phase, long sinceNanos) {
+    }
+
+    private final ConnectionContext ctx;
+    private final AtomicReference<State> state;
+    /** Whether the connection's first request has sent a byte (read on the connection's thread only). */
+    private boolean started;
+
+    ConnectionWatch(ConnectionContext ctx, long nowNanos) {
+        this.ctx = ctx;
+        this.state = new AtomicReference<>(new State(Phase.HEADERS, nowNanos));
+    }
+
+    Phase phase() {
+        return state.get().phase();
+    }
+
+    long sinceNanos() {
+        return state.get().sinceNanos();
+    }
+
+    /**
+     * Bytes arrived: on an idle connection they start the next request's header deadline.
+     *
+     * @return whether they are the first bytes of a request
+     */
+    boolean bytesArrived(long nowNanos) {
+        State s = state.get();
+        if (s.phase() == Phase.IDLE) {
+            return state.compareAndSet(s, new State(Phase.HEADERS, nowNanos));
+        }
+        if (!started) {
+            started = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** The header section is parsed; a body, when announced, is due from now. */
+    void headersRead(boolean bodyFollows, long nowNanos) {
+        move(bodyFollows ? Phase.BODY : Phase.HANDLING, nowNanos);
+    }
+
+    /** The whole body is in memory: no more reads are due for this request. */
+    void bodyRead(long nowNanos) {
+        State s = state.get();
+        if (s.phase() == Phase.BODY) {
+            state.compareAndSet(s, new State(Phase.HANDLING, nowNanos));
+        }
+    }
+
+    /** A response began: the connection waits for the client's next request. */
+    void responseStarted(long nowNanos) {
+        move(Phase.IDLE, nowNanos);
+    }
+
+    /**
+     * Claim the connection for the watchdog when it is still in {@code expected} since
+     * {@code since}, so that a phase change racing with the deadline wins or loses as a whole.
+     */
+    boolean claim(Phase expected, long since, long nowNanos) {
+        State s = state.get();
+        return s.phase() == expected && s.sinceNanos() == since && state.compareAndSet(s, new State(Phase.CLOSED, nowNanos));
+    }
+
+    void closed(long nowNanos) {
+        state.set(new State(Phase.CLOSED, nowNanos));
+    }
+
+    /**
+     * Write a complete response straight to the socket, for answers the watchdog gives while
+     * the connection's own thread is blocked reading or stuck in a handler.
+     */
+    void writeRaw(int status, String reason, String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
+                + "Content-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n"
+                + "Connection: close\r\n\r\n";
+        try {
+            ctx.dataWriter().writeNow(BufferData.create(head.getBytes(StandardCharsets.US_ASCII)), BufferData.create(body));
+        } catch (RuntimeException e) {
+            // the client may be gone already; the close that follows is what matters
+        }
+    }
+
+    /** Close the socket: a read blocked on it ends with an exception on the connection's thread. */
+    void closeSocket() {
+        try {
+            ctx.serverSocket().close();
+        } catch (RuntimeException e) {
+            // already closed
+        }
+    }
+
+    private void move(Phase to, long nowNanos) {
+        State s;
+        do {
+            s = state.get();
+            if (s.phase() == Phase.CLOSED) {
+                return;
+            }
+        } while (!state.compareAndSet(s, new State(to, nowNanos)));
+    }
+}

@@ -1,0 +1,124 @@
+package dev.rotor.wire;
+
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.function.LongSupplier;
+
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.buffers.DataWriter;
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.PeerInfo;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ListenerContext;
+import io.helidon.webserver.ProxyProtocolData;
+import io.helidon.webserver.Router;
+import io.helidon.webserver.ServerConnectionException;
+
+/**
+ * The connection as Helidon's HTTP/1.1 parser sees it, with one difference: its reader tells
+ * the connection's watch when bytes arrive, so that a later request's header deadline starts
+ * at its first byte. Everything else is the real connection.
+ */
+final class WatchedContext implements ConnectionContext {
+    private final ConnectionContext delegate;
+    private final ConnectionWatch watch;
+    private final DataReader reader;
+
+    /**
+     * @param bytes the first bytes of a request
+     * @return whether they can begin an HTTP/1.1 request line: a method (registered methods are
+     *         upper-case letters), or the empty lines RFC 9112 §2.2 lets a client send before it
+     */
+    static boolean looksLikeHttp(byte[] bytes) {
+        byte b = bytes[0];
+        return (b >= 'A' && b <= 'Z') || b == '\r' || b == '\n';
+    }
+
+    WatchedContext(ConnectionContext delegate, LongSupplier nanoClock, Runnable notHttp) {
+        this.delegate = delegate;
+        this.watch = new ConnectionWatch(this, nanoClock.getAsLong());
+        HelidonSocket socket = delegate.serverSocket();
+        // the same supplier Helidon's own reader uses (ConnectionHandler), plus the watch
+        this.reader = new DataReader(() -> {
+            byte[] bytes;
+            try {
+                bytes = socket.get();
+            } catch (UncheckedIOException e) {
+                throw new ServerConnectionException("Failed to get data from socket", e);
+            }
+            if (bytes != null && watch.bytesArrived(nanoClock.getAsLong()) && !looksLikeHttp(bytes)) {
+                notHttp.run();
+                // not a request line: nothing sensible can be answered (TLS on the plain port, a
+                // port scanner); Helidon would wait for a line end until the header deadline
+                throw new CloseConnectionException("bytes that are not HTTP");
+            }
+            return bytes;
+        });
+    }
+
+    ConnectionWatch watch() {
+        return watch;
+    }
+
+    @Override
+    public DataReader dataReader() {
+        return reader;
+    }
+
+    @Override
+    public ListenerContext listenerContext() {
+        return delegate.listenerContext();
+    }
+
+    @Override
+    public ExecutorService executor() {
+        return delegate.executor();
+    }
+
+    @Override
+    public DataWriter dataWriter() {
+        return delegate.dataWriter();
+    }
+
+    @Override
+    public Router router() {
+        return delegate.router();
+    }
+
+    @Override
+    public Optional<ProxyProtocolData> proxyProtocolData() {
+        return delegate.proxyProtocolData();
+    }
+
+    @Override
+    public HelidonSocket serverSocket() {
+        return delegate.serverSocket();
+    }
+
+    @Override
+    public PeerInfo remotePeer() {
+        return delegate.remotePeer();
+    }
+
+    @Override
+    public PeerInfo localPeer() {
+        return delegate.localPeer();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return delegate.isSecure();
+    }
+
+    @Override
+    public String socketId() {
+        return delegate.socketId();
+    }
+
+    @Override
+    public String childSocketId() {
+        return delegate.childSocketId();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.rotor.wire;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+
+import io.helidon.metrics.api.Metrics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/** The request deadline and stuck-work count, driven by a fake clock. */
+class WireTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private Wire wire;
+
+    @BeforeEach
+    void setUp() {
+        WireConfig config = new WireConfig(Duration.ofSeconds(10), Duration.ofSeconds(15), TIMEOUT, 2, 10_000, 1 << 20);
+        wire = new Wire(config, -1, now::get, Metrics.globalRegistry());
+    }
+
+    @AfterEach
+    void tearDown() {
+        wire.close();
+    }
+
+    @Test
+    void aRequestPastItsDeadlineIsReleasedOnceAndCountedStuckUntilItReturns() {
+        AtomicInteger released = new AtomicInteger();
+        RequestWatch r = wire.watchRequest(released::incrementAndGet, () -> false);
+        now.addAndGet(TIMEOUT.toNanos() - 1);
+        wire.scan(now.get());
+        assertThat("before the deadline nothing happens", released.get(), is(0));
+        assertThat(wire.stuck(), is(0));
+
+        now.addAndGet(1);
+        wire.scan(now.get());
+        assertThat("the deadline releases the permit", released.get(), is(1));
+        assertThat(wire.stuck(), is(1));
+        assertThat(r.timedOut(), is(true));
+
+        now.addAndGet(TIMEOUT.toNanos());
+        wire.scan(now.get());
+        assertThat("released once", released.get(), is(1));
+
+        wire.finished(r);
+        assertThat("its handler returned: no longer stuck", wire.stuck(), is(0));
+        assertThat("and still released once", released.get(), is(1));
+    }
+
+    @Test
+    void aRequestThatFinishesInTimeIsReleasedByItsHandlerOnly() {
+        AtomicInteger released = new AtomicInteger();
+        RequestWatch r = wire.watchRequest(released::incrementAndGet, () -> false);
+        now.addAndGet(TIMEOUT.toNanos() / 2);
+        wire.finished(r);
+        assertThat(released.get(), is(1));
+        now.addAndGet(TIMEOUT.toNanos() * 2);
+        wire.scan(now.get());
+        assertThat(released.get(), is(1));
+        assertThat(wire.stuck(), is(0));
+        assertThat(r.timedOut(), is(false));
+    }
+
+    @Test
+    void theConnectionCapLeavesRoomForTheDescriptorsTheProcessNeeds() {
+        assertThat(Wire.effectiveMaxConnections(10_000, 1_048_576), is(10_000));
+        assertThat(Wire.effectiveMaxConnections(10_000, 1024), is(1024 - Wire.RESERVED_DESCRIPTORS));
+        assertThat("a tiny limit still leaves a few", Wire.effectiveMaxConnections(10_000, 100), is(16));
+        assertThat("unknown limit: as configured", Wire.effectiveMaxConnections(500, -1), is(500));
+    }
+
+    @Test
+    void theWatchdogLooksOftenEnoughForTheShortestDeadline() {
+        assertThat(wire.tick(), is(Duration.ofMillis(500)));
+        Wire fast = new Wire(new WireConfig(Duration.ofSeconds(1), Duration.ofSeconds(15), TIMEOUT, 0, 100, 1 << 20),
+                             -1, now::get, Metrics.globalRegistry());
+        assertThat(fast.tick(), is(Duration.ofMillis(50)));
+        fast.close();
+    }
+}
