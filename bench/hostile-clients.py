@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Hostile clients for bench/hostile: keeps N unfinished header blocks, M stalled bodies and
-K stuck requests open against one address for a bounded time, reopening each one the server
-ends, and prints what the server did to them. Loopback (or your own test hosts) only.
+"""Hostile clients for bench/hostile: keeps N unfinished header blocks and M stalled bodies open
+against one address for a bounded time, reopening each one the server ends, and sends K requests
+whose handlers never return (once each: every one leaves a stuck handler behind for good), then
+prints what the server did to them. Loopback (or your own test hosts) only.
 
     hostile-clients.py HOST PORT SECONDS HEADERS BODIES STUCK
 """
@@ -49,10 +50,11 @@ while time.monotonic() < deadline:
         key.fileobj.close()
         status = got.split(b" ", 2)[1].decode() if got.startswith(b"HTTP/1.1 ") else "closed"
         ended[kind][status] = ended[kind].get(status, 0) + 1
-        open_one(kind)
+        if kind != "stuck":
+            open_one(kind)
 
 for key in list(sel.get_map().values()):
     key.fileobj.close()
 for kind in counts:
-    print("%-8s kept %5d open, opened %6d in all, ended by the server: %s"
+    print("%-8s %5d at once, opened %6d in all, ended by the server: %s"
           % (kind, counts[kind], opened[kind], ", ".join("%s x%d" % kv for kv in sorted(ended[kind].items())) or "none"))
