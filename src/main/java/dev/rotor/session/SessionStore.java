@@ -58,12 +58,13 @@ public final class SessionStore implements AutoCloseable {
     /**
      * @param config    bounds
      * @param redis     the shared Redis client, when configured
+     * @param namespace the service's Redis key prefix ({@code FleetConfig.redisNamespace()})
      * @param ticker    time source of the memory tier's idle expiry (tests pass a fake one)
      * @param clock     wall clock for the created / last used times
      */
-    public SessionStore(SessionConfig config, Optional<SharedRedis> redis, Ticker ticker, Clock clock) {
+    public SessionStore(SessionConfig config, Optional<SharedRedis> redis, String namespace, Ticker ticker, Clock clock) {
         this.config = config;
-        this.redis = redis.map(r -> new RedisSessions(r, config.idleTtl(), config.maxMessages()));
+        this.redis = redis.map(r -> new RedisSessions(r, namespace, config.idleTtl(), config.maxMessages()));
         this.clock = clock;
         for (RemovalCause cause : RemovalCause.values()) {
             evicted.put(cause, new AtomicLong());

@@ -23,7 +23,7 @@ class SessionStoreTest {
 
     private SessionStore store(int maxActive, Duration idle, int maxMessages) {
         SessionConfig c = new SessionConfig(maxActive, idle, Math.min(20, maxMessages), maxMessages, 8000, Duration.ZERO);
-        return new SessionStore(c, Optional.empty(), nanos::get, Clock.systemUTC());
+        return new SessionStore(c, Optional.empty(), "rotor:test:", nanos::get, Clock.systemUTC());
     }
 
     private void advance(Duration d) {
