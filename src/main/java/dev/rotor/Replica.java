@@ -171,7 +171,8 @@ public final class Replica {
                     + geoConfig.cacheSize() + " for " + geoConfig.cacheTtl()).orElse("no ROTOR_GEOIP_URL: only "
                     + "private and loopback addresses are answered, other lookups are 503"));
             // closed after the server stopped and before Redis: closing flushes what Redis lacks
-            SessionStore sessions = new SessionStore(sessionConfig, redis, Ticker.systemTicker(), Clock.systemUTC());
+            SessionStore sessions = SessionStore.of(sessionConfig, redis, fleet.redisNamespace(), Ticker.systemTicker(),
+                                                    Clock.systemUTC());
             closeables.push(sessions);
             closeables.push(new SessionMetrics(Metrics.globalRegistry(), sessions));
             replica.sessions = sessions;

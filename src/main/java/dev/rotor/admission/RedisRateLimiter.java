@@ -3,6 +3,7 @@ package dev.rotor.admission;
 import java.util.List;
 import java.util.function.LongSupplier;
 
+import dev.rotor.redis.RedisScript;
 import dev.rotor.redis.RedisUnavailableException;
 import dev.rotor.redis.SharedRedis;
 
@@ -17,7 +18,7 @@ import dev.rotor.redis.SharedRedis;
  * decide alike.
  */
 public final class RedisRateLimiter implements RateLimiter {
-    private static final RedisScript SCRIPT = RedisScript.load("rate_limit.lua");
+    private static final RedisScript SCRIPT = RedisScript.load(RedisRateLimiter.class, "rate_limit.lua");
 
     private final SharedRedis redis;
     private final RateLimit limit;
@@ -46,7 +47,7 @@ public final class RedisRateLimiter implements RateLimiter {
         List<String> args = List.of(Long.toString(microClock.getAsLong()),
                                     Long.toString(limit.intervalMicros()),
                                     Long.toString(limit.limit()));
-        Object reply = redis.execute(jedis -> SCRIPT.run(jedis, List.of(keyPrefix + client), args));
+        Object reply = redis.run(SCRIPT, List.of(keyPrefix + client), args);
         List<?> values = (List<?>) reply;
         boolean allowed = ((Long) values.get(0)) == 1L;
         Gcra.Outcome outcome = new Gcra.Outcome(allowed, 0, (Long) values.get(1), (Long) values.get(2),

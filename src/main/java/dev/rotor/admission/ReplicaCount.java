@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import dev.rotor.redis.RedisScript;
 import dev.rotor.redis.RedisUnavailableException;
 import dev.rotor.redis.SharedRedis;
 
@@ -24,7 +25,7 @@ public final class ReplicaCount implements AutoCloseable {
     static final Duration HEARTBEAT = Duration.ofSeconds(5);
     /** Three missed heartbeats and a replica no longer counts. */
     static final Duration LIFETIME = HEARTBEAT.multipliedBy(3);
-    private static final RedisScript SCRIPT = RedisScript.load("replicas.lua");
+    private static final RedisScript SCRIPT = RedisScript.load(ReplicaCount.class, "replicas.lua");
 
     private final int expected;
     private final String replicaId;
@@ -89,8 +90,8 @@ public final class ReplicaCount implements AutoCloseable {
      */
     void refresh() {
         try {
-            long count = (Long) redis.execute(jedis -> SCRIPT.run(jedis, List.of(key),
-                    List.of(Long.toString(milliClock.getAsLong()), replicaId, Long.toString(LIFETIME.toMillis()))));
+            long count = (Long) redis.run(SCRIPT, List.of(key),
+                    List.of(Long.toString(milliClock.getAsLong()), replicaId, Long.toString(LIFETIME.toMillis())));
             int n = (int) Math.max(1, count);
             if (n != live) {
                 LOG.log(Level.INFO, "rate limit: " + n + " live replica(s) share it" + (live == 0 ? " (first count)" : ""));

@@ -4,41 +4,21 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.function.LongSupplier;
 
+import dev.rotor.redis.RedisScript;
 import dev.rotor.redis.RedisUnavailableException;
 import dev.rotor.redis.SharedRedis;
 
 /**
  * A fleet-wide bound on replicas draining at once, kept in Redis: a sorted set of holders
- * scored by expiry (Redis's own clock), updated by one atomic script. A slot frees itself
- * when its lease expires, so a holder killed with SIGKILL blocks the fleet for one TTL at
- * most. With Redis unreachable every replica may rotate (the quota's jitter alone spreads
+ * scored by expiry (Redis's own clock), updated by one atomic script
+ * ({@code rotation_acquire.lua}). A slot frees itself when its lease expires, so a holder
+ * killed with SIGKILL blocks the fleet for one TTL at most. With Redis unreachable every replica may rotate (the quota's jitter alone spreads
  * them), said once in the log.
  */
 public final class RotationLease implements RotationGate {
     private static final System.Logger LOG = System.getLogger(RotationLease.class.getName());
-    // KEYS[1] = slot set; ARGV = holder, ttl ms, max slots. Expired holders are dropped first.
-    private static final String ACQUIRE = """
-            local t = redis.call('TIME')
-            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-            local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
-            if held or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-              redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-              redis.call('PEXPIRE', KEYS[1], ARGV[2])
-              return 1
-            end
-            return 0
-            """;
-
-    // KEYS[1] = slot set; ARGV = holder, hold ms: the holder's slot now expires after the hold
-    private static final String HOLD = """
-            local t = redis.call('TIME')
-            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-              redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-            end
-            return 1
-            """;
+    private static final RedisScript ACQUIRE = RedisScript.load(RotationLease.class, "rotation_acquire.lua");
+    private static final RedisScript HOLD = RedisScript.load(RotationLease.class, "rotation_hold.lua");
 
     private final SharedRedis redis;
     private final String key;
@@ -73,9 +53,9 @@ public final class RotationLease implements RotationGate {
             return false;
         }
         try {
-            Object granted = redis.execute(j -> j.eval(ACQUIRE, List.of(key),
+            Object granted = redis.run(ACQUIRE, List.of(key),
                     List.of(holder, String.valueOf(config.leaseTtl().toMillis()),
-                            String.valueOf(config.maxConcurrentRotations()))));
+                            String.valueOf(config.maxConcurrentRotations())));
             if (Long.valueOf(1).equals(granted)) {
                 held = true;
                 LOG.log(Level.INFO, "replica " + holder + " took a rotation slot of " + config.serviceName() + " ("
@@ -110,7 +90,7 @@ public final class RotationLease implements RotationGate {
             } else {
                 // keep the slot a little longer: the replacement needs that long to become ready,
                 // and another replica draining meanwhile would leave the fleet with no ready one
-                redis.execute(j -> j.eval(HOLD, List.of(key), List.of(holder, String.valueOf(config.leaseHold().toMillis()))));
+                redis.run(HOLD, List.of(key), List.of(holder, String.valueOf(config.leaseHold().toMillis())));
             }
             held = false;
         } catch (RedisUnavailableException e) {

@@ -2,6 +2,7 @@ package dev.rotor.redis;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -73,6 +74,20 @@ public final class SharedRedis implements AutoCloseable {
                     + " (pool total=" + (active() + idle()) + ", active=" + active() + ", idle=" + idle()
                     + ", waiting=" + waiting() + ")", e);
         }
+    }
+
+    /**
+     * Run one Lua script ({@code EVALSHA}, reloaded on {@code NOSCRIPT}) on a pooled connection,
+     * guarded by the circuit like {@link #execute}.
+     *
+     * @param script the script
+     * @param keys   KEYS, every one under the service's namespace
+     * @param args   ARGV
+     * @return the script's reply
+     * @throws RedisUnavailableException when the circuit is open or the call failed
+     */
+    public Object run(RedisScript script, List<String> keys, List<String> args) {
+        return execute(jedis -> script.run(jedis, keys, args));
     }
 
     /** @return the circuit */

@@ -3,6 +3,9 @@
  * hundreds of milliseconds, behind a circuit breaker so that a dead or hung Redis costs
  * a few slow calls and then none. Features (rate limiting, sessions, rotation leases)
  * call {@link dev.rotor.redis.SharedRedis#execute} and treat
- * {@link dev.rotor.redis.RedisUnavailableException} as "use your local fallback".
+ * {@link dev.rotor.redis.RedisUnavailableException} as "use your local fallback". Every Lua
+ * script is a {@code .lua} resource loaded as a {@link dev.rotor.redis.RedisScript} and run by
+ * {@link dev.rotor.redis.SharedRedis#run} ({@code EVALSHA}, reloaded on {@code NOSCRIPT}); every
+ * key lives under the service's namespace {@code rotor:<service-name>:}.
  */
 package dev.rotor.redis;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.rotor.redis.RedisScript;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.upstream.ChatMessage;
 import dev.rotor.web.Jsons;
@@ -17,58 +18,40 @@ import jakarta.json.JsonReader;
 
 /**
  * The Redis tier of the session store, through the replica's one {@link SharedRedis}.
- * A session is two keys with the same idle expiry: a hash {@code rotor:session:{id}}
- * (system prompt, created, last used) and a list {@code rotor:session:{id}:messages} of
- * JSON messages. The braces make both keys one hash slot, so the scripts also run on a
- * Redis Cluster. Reading and appending are single Lua scripts: a read refreshes the expiry
- * atomically, and appends from several replicas at once all land, each as one block.
+ * A session is two keys with the same idle expiry, under the service's namespace: a hash
+ * {@code rotor:<service>:session:{id}} (system prompt, created, last used) and a list
+ * {@code rotor:<service>:session:{id}:messages} of JSON messages. The braces make both keys
+ * one hash slot, so the scripts also run on a Redis Cluster. Reading, appending and saving
+ * are single Lua scripts ({@code session_*.lua}): a read refreshes the expiry atomically, and
+ * appends from several replicas at once all land, each as one block. (Before the namespace,
+ * keys were {@code rotor:session:{id}}; sessions under those old keys are not read.)
  * Every method throws {@link dev.rotor.redis.RedisUnavailableException} when Redis is down.
  */
 final class RedisSessions {
-    // returns nil when the session is missing, else {hash fields..., messages...}
-    private static final String READ = """
-            local meta = redis.call('HGETALL', KEYS[1])
-            if #meta == 0 then return false end
-            redis.call('HSET', KEYS[1], 'lastUsed', ARGV[1])
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            redis.call('PEXPIRE', KEYS[2], ARGV[2])
-            meta = redis.call('HGETALL', KEYS[1])
-            return {meta, redis.call('LRANGE', KEYS[2], 0, -1)}
-            """;
-    // ARGV: lastUsed, ttl ms, max messages, message...
-    private static final String APPEND = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-            for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-            redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
-            redis.call('HSET', KEYS[1], 'lastUsed', ARGV[1])
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            redis.call('PEXPIRE', KEYS[2], ARGV[2])
-            return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
-            """;
-    // ARGV: ttl ms, created, lastUsed, system or '', hasSystem '1'/'0', message...
-    private static final String SAVE = """
-            redis.call('DEL', KEYS[1], KEYS[2])
-            redis.call('HSET', KEYS[1], 'created', ARGV[2], 'lastUsed', ARGV[3])
-            if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'system', ARGV[4]) end
-            for i = 6, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-            redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            if #ARGV >= 6 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
-            return 1
-            """;
+    private static final RedisScript READ = RedisScript.load(RedisSessions.class, "session_read.lua");
+    private static final RedisScript APPEND = RedisScript.load(RedisSessions.class, "session_append.lua");
+    private static final RedisScript SAVE = RedisScript.load(RedisSessions.class, "session_save.lua");
 
     private final SharedRedis redis;
+    private final String keyPrefix;
     private final long ttlMillis;
     private final int maxMessages;
 
-    RedisSessions(SharedRedis redis, Duration idleTtl, int maxMessages) {
+    /**
+     * @param redis       the shared client
+     * @param namespace   the service's key prefix ({@code FleetConfig.redisNamespace()})
+     * @param idleTtl     expiry of both keys after the last use
+     * @param maxMessages most messages kept
+     */
+    RedisSessions(SharedRedis redis, String namespace, Duration idleTtl, int maxMessages) {
         this.redis = redis;
+        this.keyPrefix = namespace + "session:";
         this.ttlMillis = idleTtl.toMillis();
         this.maxMessages = maxMessages;
     }
 
     Optional<Session> readAndTouch(String id, Instant now) {
-        Object reply = redis.execute(j -> j.eval(READ, keys(id), List.of(String.valueOf(now.toEpochMilli()),
-                                                                          String.valueOf(ttlMillis))));
+        Object reply = redis.run(READ, keys(id), List.of(String.valueOf(now.toEpochMilli()), String.valueOf(ttlMillis)));
         return decode(id, reply);
     }
 
@@ -76,7 +59,7 @@ final class RedisSessions {
         List<String> args = new ArrayList<>(List.of(String.valueOf(now.toEpochMilli()), String.valueOf(ttlMillis),
                                                     String.valueOf(maxMessages)));
         messages.forEach(m -> args.add(encode(m)));
-        return decode(id, redis.execute(j -> j.eval(APPEND, keys(id), args)));
+        return decode(id, redis.run(APPEND, keys(id), args));
     }
 
     void save(Session s) {
@@ -86,15 +69,15 @@ final class RedisSessions {
                                                     s.system().orElse(""),
                                                     s.system().isPresent() ? "1" : "0"));
         s.messages().forEach(m -> args.add(encode(m)));
-        redis.execute(j -> j.eval(SAVE, keys(s.id()), args));
+        redis.run(SAVE, keys(s.id()), args);
     }
 
     boolean delete(String id) {
         return redis.execute(j -> j.del(keys(id).toArray(String[]::new))) > 0;
     }
 
-    private static List<String> keys(String id) {
-        String meta = "rotor:session:{" + id + "}";
+    private List<String> keys(String id) {
+        String meta = keyPrefix + "{" + id + "}";
         return List.of(meta, meta + ":messages");
     }
 

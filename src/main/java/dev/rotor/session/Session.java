@@ -1,7 +1,9 @@
 package dev.rotor.session;
 
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +19,8 @@ import dev.rotor.upstream.ChatMessage;
  * @param lastUsed when it was last read or written
  */
 public record Session(String id, Optional<String> system, List<ChatMessage> messages, Instant created, Instant lastUsed) {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     /**
      * @param id       id
      * @param system   system prompt
@@ -26,6 +30,17 @@ public record Session(String id, Optional<String> system, List<ChatMessage> mess
      */
     public Session {
         messages = List.copyOf(messages);
+    }
+
+    /**
+     * @param system optional system prompt
+     * @param now    creation time
+     * @return a new empty session with a fresh random id (128 bits: not guessable)
+     */
+    static Session create(Optional<String> system, Instant now) {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return new Session(HexFormat.of().formatHex(bytes), system, List.of(), now, now);
     }
 
     /**

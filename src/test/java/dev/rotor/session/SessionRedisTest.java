@@ -76,6 +76,22 @@ class SessionRedisTest {
     }
 
     @Test
+    void sessionKeysLiveUnderTheServiceNamespaceAndOldKeysAreNotRead() {
+        try (TestReplica a = replica()) {
+            String id = create(a.port(), "{}");
+            say(a.port(), id, "hi");
+            assertThat(redis.command("EXISTS", "rotor:rotor:session:{" + id + "}"), is(":1"));
+            assertThat(redis.command("EXISTS", "rotor:rotor:session:{" + id + "}:messages"), is(":1"));
+            assertThat(redis.command("EXISTS", "rotor:session:{" + id + "}"), is(":0"));
+
+            String old = "0123456789abcdef0123456789abcdef";
+            assertThat(redis.command("HSET", "rotor:session:{" + old + "}", "created", "1", "lastUsed", "1"), is(":2"));
+            assertThat("a session written under the pre-namespace key is not found",
+                       Http.get(a.port(), "/api/sessions/" + old).statusCode(), is(404));
+        }
+    }
+
+    @Test
     void killingRedisLeavesSessionsWorkingInMemory() {
         try (TestReplica a = replica()) {
             String id = create(a.port(), "{}");
@@ -96,7 +112,7 @@ class SessionRedisTest {
             id = create(a.port(), "{\"system\":\"written at exit\"}");
             say(a.port(), id, "kept");
             redis.start(); // empty: nothing of the session is there yet
-            assertThat(redis.command("EXISTS", "rotor:session:{" + id + "}"), is(":0"));
+            assertThat(redis.command("EXISTS", "rotor:rotor:session:{" + id + "}"), is(":0"));
         } finally {
             a.close(); // closing flushes what Redis lacks, before Redis' client closes
         }

@@ -1,33 +1,22 @@
 package dev.rotor.session;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-
-import dev.rotor.upstream.ChatMessage;
 
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.is;
 
 /**
- * The memory tier's bounds, with a fake ticker instead of sleeps.
+ * The memory-only store: the contract, and the memory tier's bounds seen from outside (with
+ * no shared tier an evicted or expired session is gone), with a fake ticker instead of sleeps.
  */
-class SessionStoreTest {
-    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-
-    private SessionStore store(int maxActive, Duration idle, int maxMessages) {
-        SessionConfig c = new SessionConfig(maxActive, idle, Math.min(20, maxMessages), maxMessages, 8000, Duration.ZERO);
-        return new SessionStore(c, Optional.empty(), nanos::get, Clock.systemUTC());
-    }
-
-    private void advance(Duration d) {
-        nanos.addAndGet(d.toNanos());
+class SessionStoreTest extends SessionStoreContract {
+    @Override
+    SessionStore store(SessionConfig c) {
+        return new LocalSessionStore(c, nanos::get, clock);
     }
 
     @Test
@@ -52,16 +41,6 @@ class SessionStoreTest {
     }
 
     @Test
-    void manyMoreSessionsThanTheCapNeverHoldMoreThanTheCap() {
-        SessionStore store = store(100, Duration.ofMinutes(30), 10);
-        for (int i = 0; i < 5_000; i++) {
-            store.create(Optional.empty());
-        }
-        assertThat(store.active(), is(100L));
-        assertThat(store.evicted(RemovalCause.SIZE), is(4_900L));
-    }
-
-    @Test
     void idleSessionsExpireAndUsedOnesDoNot() {
         SessionStore store = store(10, Duration.ofMinutes(30), 10);
         Session idle = store.create(Optional.empty());
@@ -75,33 +54,11 @@ class SessionStoreTest {
     }
 
     @Test
-    void appendsKeepOrderAndDropTheOldestBeyondMaxMessages() {
-        SessionStore store = store(10, Duration.ofMinutes(30), 4);
-        Session s = store.create(Optional.empty());
-        for (int i = 1; i <= 3; i++) {
-            store.append(s.id(), List.of(new ChatMessage("user", "q" + i), new ChatMessage("assistant", "a" + i)));
-        }
-        assertThat(store.find(s.id()).orElseThrow().messages().stream().map(ChatMessage::content).toList(),
-                   contains("q2", "a2", "q3", "a3"));
-    }
-
-    @Test
-    void thePromptIsTheSystemPromptAndTheLastHistoryMessages() {
+    void nothingIsSharedSoThereIsNothingToFlush() {
         SessionStore store = store(10, Duration.ofMinutes(30), 10);
-        Session s = store.create(Optional.of("sys"));
-        store.append(s.id(), List.of(new ChatMessage("user", "q1"), new ChatMessage("assistant", "a1")));
-        Session after = store.find(s.id()).orElseThrow();
-        assertThat(after.prompt(new ChatMessage("user", "q2"), 2).stream().map(ChatMessage::content).toList(),
-                   contains("sys", "a1", "q2"));
-    }
-
-    @Test
-    void deleteRemovesAndCounts() {
-        SessionStore store = store(10, Duration.ofMinutes(30), 10);
-        Session s = store.create(Optional.empty());
-        assertThat(store.delete(s.id()), is(true));
-        assertThat(store.delete(s.id()), is(false));
-        assertThat(store.find(s.id()).isPresent(), is(false));
-        assertThat(store.deleted(), is(1L));
+        store.create(Optional.empty());
+        assertThat(store.shared(), is(false));
+        assertThat(store.flush(Duration.ofSeconds(1)), is(0));
+        assertThat(store.dirty(), is(0L));
     }
 }

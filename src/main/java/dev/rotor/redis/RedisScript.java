@@ -1,4 +1,4 @@
-package dev.rotor.admission;
+package dev.rotor.redis;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,11 +13,13 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
- * A Lua script run atomically inside Redis. Sent by its SHA-1 ({@code EVALSHA}), so that a
- * decision costs one short round trip; when Redis does not know the script (it restarted,
- * or {@code SCRIPT FLUSH}), it is sent whole once with {@code EVAL}, which also caches it.
+ * A Lua script run atomically inside Redis, loaded from a {@code .lua} resource. Every script
+ * of the service is one of these and runs through {@link SharedRedis#run}: sent by its SHA-1
+ * ({@code EVALSHA}), so that a call costs one short round trip; when Redis does not know the
+ * script (it restarted, failed over, or {@code SCRIPT FLUSH}), it is sent whole once with
+ * {@code EVAL}, which also caches it, and the caller never sees the {@code NOSCRIPT} error.
  */
-final class RedisScript {
+public final class RedisScript {
     private final String name;
     private final String source;
     private final String sha;
@@ -29,18 +31,26 @@ final class RedisScript {
     }
 
     /**
-     * @param resource a classpath resource next to this class, e.g. {@code rate_limit.lua}
+     * @param owner    the class whose package holds the script
+     * @param resource the script's file name next to {@code owner}, e.g. {@code rate_limit.lua}
      * @return the script
+     * @throws IllegalStateException when the resource is missing (a packaging bug: fail at class load)
      */
-    static RedisScript load(String resource) {
-        try (InputStream in = RedisScript.class.getResourceAsStream(resource)) {
+    public static RedisScript load(Class<?> owner, String resource) {
+        try (InputStream in = owner.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("script " + resource + " is missing from the jar");
+                throw new IllegalStateException("script " + resource + " next to " + owner.getName()
+                                                        + " is missing from the jar");
             }
             return new RedisScript(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** @return the SHA-1 that {@code EVALSHA} names the script by */
+    public String sha() {
+        return sha;
     }
 
     /**

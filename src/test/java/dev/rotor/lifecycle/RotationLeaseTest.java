@@ -1,0 +1,117 @@
+package dev.rotor.lifecycle;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.rotor.redis.RedisConfig;
+import dev.rotor.redis.SharedRedis;
+import dev.rotor.support.RedisTestServer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * Fleet rotation slots against a real redis-server. The lease's retry pacing runs on a manual
+ * clock; the slots' expiry is Redis's own clock, so the tests use leases far longer than they run.
+ */
+class RotationLeaseTest {
+    private static final Duration RETRY = Duration.ofSeconds(1);
+    private static RedisTestServer server;
+    private final AtomicLong nanos = new AtomicLong();
+    private SharedRedis redis;
+
+    @BeforeAll
+    static void startRedis() {
+        server = RedisTestServer.startNew();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        server.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        server.command("FLUSHALL");
+        redis = new SharedRedis(new RedisConfig(Optional.of(URI.create(server.url())), 2, Duration.ofMillis(500),
+                                                Duration.ofMillis(500), Duration.ofMillis(200), 3, Duration.ofMinutes(1)),
+                                System::nanoTime);
+    }
+
+    @AfterEach
+    void disconnect() {
+        redis.close();
+    }
+
+    private RotationLease lease(String holder, int slots, Duration hold) {
+        FleetConfig fleet = new FleetConfig("shop", slots, Duration.ofMinutes(5), RETRY, hold, false, Duration.ZERO, 10);
+        return new RotationLease(redis, fleet, holder, nanos::get);
+    }
+
+    private void advance(Duration d) {
+        nanos.addAndGet(d.toNanos());
+    }
+
+    @Test
+    void noMoreHoldersThanSlotsAndAReleasedSlotIsTakenByTheNext() {
+        RotationLease a = lease("a", 1, Duration.ZERO);
+        RotationLease b = lease("b", 1, Duration.ZERO);
+        assertThat(a.tryAcquire(RotationCause.QUOTA), is(true));
+        assertThat(b.tryAcquire(RotationCause.QUOTA), is(false));
+        a.release();
+        assertThat("a refused replica asks again only after lease-retry", b.tryAcquire(RotationCause.QUOTA), is(false));
+        advance(RETRY);
+        assertThat(b.tryAcquire(RotationCause.QUOTA), is(true));
+        assertThat(b.held(), is(true));
+    }
+
+    @Test
+    void slotsAreKeptUnderTheServiceNamespace() {
+        assertThat(lease("a", 1, Duration.ZERO).tryAcquire(RotationCause.AGE), is(true));
+        assertThat(server.command("EXISTS", "rotor:shop:rotation-slots"), is(":1"));
+        assertThat(server.command("ZCARD", "rotor:shop:rotation-slots"), is(":1"));
+    }
+
+    @Test
+    void aLeavingHolderKeepsItsSlotForTheHold() {
+        RotationLease a = lease("a", 1, Duration.ofMinutes(1));
+        RotationLease b = lease("b", 1, Duration.ZERO);
+        assertThat(a.tryAcquire(RotationCause.QUOTA), is(true));
+        a.release();
+        assertThat(a.held(), is(false));
+        assertThat(b.tryAcquire(RotationCause.QUOTA), is(false));
+    }
+
+    @Test
+    void slotsStillWorkAfterRedisForgetsTheScripts() {
+        RotationLease a = lease("a", 1, Duration.ofMinutes(1));
+        RotationLease b = lease("b", 1, Duration.ZERO);
+        assertThat(a.tryAcquire(RotationCause.QUOTA), is(true));
+        assertThat(server.command("SCRIPT", "FLUSH"), is("+OK"));
+        assertThat(b.tryAcquire(RotationCause.QUOTA), is(false));
+        assertThat(server.command("SCRIPT", "FLUSH"), is("+OK"));
+        a.release(); // the hold script, reloaded
+        assertThat(server.command("ZCARD", "rotor:shop:rotation-slots"), is(":1"));
+    }
+
+    @Test
+    void withoutRedisEveryReplicaMayRotate() {
+        RotationLease a = lease("a", 1, Duration.ZERO);
+        RotationLease b = lease("b", 1, Duration.ZERO);
+        assertThat(a.tryAcquire(RotationCause.QUOTA), is(true));
+        server.stop();
+        try {
+            assertThat(b.tryAcquire(RotationCause.QUOTA), is(true));
+        } finally {
+            server.start();
+        }
+    }
+}
