@@ -26,7 +26,7 @@ public record FleetConfig(String serviceName,
                           int leakReportTop) {
     /**
      * @return the prefix of every Redis key the service's replicas share, {@code rotor:<service-name>:}
-     *         (rotation slots, rate-limit counts, the replica count)
+     *         (rotation slots, rate-limit counts, the replica count, sessions)
      */
     public String redisNamespace() {
         return "rotor:" + serviceName + ":";
