@@ -75,6 +75,7 @@ public final class Replica {
     private final AtomicBoolean leaving = new AtomicBoolean();
     private volatile WebServer server;
     private volatile SessionStore sessions;
+    private volatile Optional<SharedRedis> redis = Optional.empty();
 
     /**
      * What the routing needs from a replica.
@@ -82,7 +83,7 @@ public final class Replica {
      * @param lifecycle the lifecycle
      * @param demo      demonstration settings
      * @param leak      the demonstration leak, run per counted request
-     * @param redis     the shared Redis client, when {@code REDIS_URL} is set
+     * @param redis     the shared Redis client, when {@code REDIS_URL} or {@code REDIS_SENTINELS} is set
      * @param admission  admission control (its filter runs before counting)
      * @param sessions   the session store
      * @param chat       the chat model (upstream or echo)
@@ -136,12 +137,14 @@ public final class Replica {
         Deque<AutoCloseable> closeables = new ArrayDeque<>();
         Replica replica = new Replica(closeables, exit);
         try {
-            Optional<SharedRedis> redis = redisConfig.url().map(url -> new SharedRedis(redisConfig, System::nanoTime));
+            Optional<SharedRedis> redis = redisConfig.enabled()
+                    ? Optional.of(new SharedRedis(redisConfig, System::nanoTime)) : Optional.empty();
+            replica.redis = redis;
             if (redis.isPresent()) {
                 closeables.push(redis.get());
                 closeables.push(new RedisMetrics(Metrics.globalRegistry(), redis.get()));
             } else {
-                LOG.log(Level.INFO, "no REDIS_URL: this replica shares nothing with others; "
+                LOG.log(Level.INFO, "no REDIS_URL or REDIS_SENTINELS: this replica shares nothing with others; "
                         + "everything that would live in Redis is local to it");
             }
             Wire wire = new Wire(wireConfig, Wire.openFileLimit(), System::nanoTime, Metrics.globalRegistry());
@@ -256,6 +259,11 @@ public final class Replica {
     /** @return the session store */
     public SessionStore sessions() {
         return sessions;
+    }
+
+    /** @return the shared Redis client, when one is configured */
+    public Optional<SharedRedis> redis() {
+        return redis;
     }
 
     /** @return the public port */

@@ -27,6 +27,10 @@ public final class EnvOverrides {
         m.put("ROTOR_ADMIN_PORT", "rotor.admin-port");
         m.put("ROTOR_REPLICA_ID", "rotor.replica-id");
         m.put("REDIS_URL", "rotor.redis.url");
+        m.put("REDIS_SENTINELS", "rotor.redis.sentinels");
+        m.put("REDIS_SENTINEL_MASTER", "rotor.redis.sentinel-master");
+        m.put("REDIS_SENTINEL_PASSWORD", "rotor.redis.sentinel-password");
+        m.put("REDIS_PASSWORD", "rotor.redis.password");
         m.put("REDIS_POOL_MAX", "rotor.redis.pool-max");
         m.put("ROTOR_REDIS_CONNECT_TIMEOUT", "rotor.redis.connect-timeout");
         m.put("ROTOR_REDIS_TIMEOUT", "rotor.redis.socket-timeout");

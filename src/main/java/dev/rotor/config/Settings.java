@@ -198,6 +198,18 @@ public final class Settings {
     }
 
     /**
+     * Like {@link #invalid(String, String)} for a secret: the message names the key and the
+     * variable but never shows the value.
+     *
+     * @param key     relative key of a password or token
+     * @param problem what is wrong, as a sentence fragment
+     * @return the exception to throw
+     */
+    public InvalidSettingException invalidSecret(String key, String problem) {
+        return invalid(key, null, problem);
+    }
+
+    /**
      * @param constant enum constant
      * @return how it is written in configuration: lower case, dashes for underscores
      */

@@ -53,7 +53,8 @@ public final class RotationLease implements RotationGate {
             return false;
         }
         try {
-            Object granted = redis.run(ACQUIRE, List.of(key),
+            // replicated before the slot is used: a grant a replica acknowledged survives a failover
+            Object granted = redis.runReplicated(ACQUIRE, List.of(key),
                     List.of(holder, String.valueOf(config.leaseTtl().toMillis()),
                             String.valueOf(config.maxConcurrentRotations())));
             if (Long.valueOf(1).equals(granted)) {

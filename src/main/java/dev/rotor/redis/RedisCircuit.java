@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
  * A consecutive-failure circuit breaker. {@code failureThreshold} failures in a row open it;
  * while open every call is refused without touching the network; after {@code openFor}
  * exactly one probe is let through (half-open), whose success closes the circuit and whose
- * failure opens it again. One WARN per transition, never one per request.
+ * failure opens it again. One WARN per transition, never one per request. It also adds up
+ * the time spent open or half-open, which is the time the replica ran on its local fallback.
  */
 public final class RedisCircuit {
     private static final System.Logger LOG = System.getLogger(RedisCircuit.class.getName());
@@ -23,6 +24,9 @@ public final class RedisCircuit {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicLong openedAt = new AtomicLong();
     private final AtomicLong transitions = new AtomicLong();
+    /** When the circuit last left CLOSED; meaningful while it is not CLOSED. */
+    private final AtomicLong fallbackSince = new AtomicLong();
+    private final AtomicLong fallbackNanos = new AtomicLong();
 
     /**
      * @param failureThreshold failures in a row that open the circuit
@@ -84,6 +88,18 @@ public final class RedisCircuit {
         return state.get();
     }
 
+    /**
+     * @return time spent on the local fallback (circuit open or half-open) since the circuit was
+     *         built, the current stretch included
+     */
+    public Duration fallbackTime() {
+        long total = fallbackNanos.get();
+        if (state.get() != CircuitState.CLOSED) {
+            total += nanoClock.getAsLong() - fallbackSince.get();
+        }
+        return Duration.ofNanos(total);
+    }
+
     /** @return how many transitions happened (for tests and metrics) */
     public long transitions() {
         return transitions.get();
@@ -94,8 +110,16 @@ public final class RedisCircuit {
             return false;
         }
         transitions.incrementAndGet();
+        String stretch = "";
+        if (from == CircuitState.CLOSED) {
+            fallbackSince.set(nanoClock.getAsLong());
+        } else if (to == CircuitState.CLOSED) {
+            long took = nanoClock.getAsLong() - fallbackSince.get();
+            fallbackNanos.addAndGet(took);
+            stretch = " after " + Duration.ofNanos(took).toMillis() + " ms on the local fallback";
+        }
         LOG.log(to == CircuitState.CLOSED ? Level.INFO : Level.WARNING,
-                "Redis circuit " + from + " -> " + to + ": " + why);
+                "Redis circuit " + from + " -> " + to + ": " + why + stretch);
         return true;
     }
 

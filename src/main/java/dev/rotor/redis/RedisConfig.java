@@ -17,6 +17,7 @@ import dev.rotor.config.Settings;
  * @param borrowTimeout    longest wait for a free pooled connection
  * @param failureThreshold consecutive failures that open the circuit
  * @param openFor          how long the circuit stays open before one probe is let through
+ * @param sentinel         Sentinels that name the primary (never together with {@code url})
  */
 public record RedisConfig(Optional<URI> url,
                           int poolMax,
@@ -24,7 +25,24 @@ public record RedisConfig(Optional<URI> url,
                           Duration socketTimeout,
                           Duration borrowTimeout,
                           int failureThreshold,
-                          Duration openFor) {
+                          Duration openFor,
+                          Optional<SentinelConfig> sentinel) {
+    /**
+     * Settings for one Redis at a URL, without Sentinels.
+     *
+     * @param url              the Redis
+     * @param poolMax          most connections open at once
+     * @param connectTimeout   TCP connect bound
+     * @param socketTimeout    bound on one command's reply
+     * @param borrowTimeout    longest wait for a free pooled connection
+     * @param failureThreshold consecutive failures that open the circuit
+     * @param openFor          how long the circuit stays open before one probe
+     */
+    public RedisConfig(Optional<URI> url, int poolMax, Duration connectTimeout, Duration socketTimeout,
+                       Duration borrowTimeout, int failureThreshold, Duration openFor) {
+        this(url, poolMax, connectTimeout, socketTimeout, borrowTimeout, failureThreshold, openFor, Optional.empty());
+    }
+
     /**
      * @param s the {@code rotor.redis} node
      * @return validated settings
@@ -48,13 +66,22 @@ public record RedisConfig(Optional<URI> url,
                                s.duration("socket-timeout", Duration.ofMillis(1), max),
                                s.duration("borrow-timeout", Duration.ofMillis(1), max),
                                s.node("circuit").integer("failure-threshold", 1, 1000),
-                               s.node("circuit").duration("open-for", Duration.ofMillis(10), Duration.ofMinutes(10)));
+                               s.node("circuit").duration("open-for", Duration.ofMillis(10), Duration.ofMinutes(10)),
+                               SentinelConfig.from(s, url.isPresent()));
+    }
+
+    /** @return whether the replica uses Redis at all (a URL or Sentinels) */
+    public boolean enabled() {
+        return url.isPresent() || sentinel.isPresent();
     }
 
     /**
-     * @return the URL without credentials, for logs
+     * @return the URL without credentials, or the Sentinels and master name, for logs
      */
     public String safeUrl() {
+        if (sentinel.isPresent()) {
+            return sentinel.get().describe();
+        }
         return url.map(u -> u.getScheme() + "://" + u.getHost() + ":" + (u.getPort() < 0 ? 6379 : u.getPort())
                 + (u.getPath() == null ? "" : u.getPath()))
                 .orElse("(none)");

@@ -1,7 +1,9 @@
 /**
  * The one shared Redis client of a replica: a bounded Jedis pool with timeouts in the
  * hundreds of milliseconds, behind a circuit breaker so that a dead or hung Redis costs
- * a few slow calls and then none. Features (rate limiting, sessions, rotation leases)
+ * a few slow calls and then none. The pool reaches one Redis at a URL or, with Sentinels
+ * ({@link dev.rotor.redis.SentinelConfig}), whichever primary they name, and follows their
+ * failovers. Features (rate limiting, sessions, rotation leases)
  * call {@link dev.rotor.redis.SharedRedis#execute} and treat
  * {@link dev.rotor.redis.RedisUnavailableException} as "use your local fallback". Every Lua
  * script is a {@code .lua} resource loaded as a {@link dev.rotor.redis.RedisScript} and run by

@@ -62,4 +62,25 @@ class RedisCircuitTest {
         assertThat(circuit.state(), is(CircuitState.CLOSED));
         assertThat(circuit.transitions(), is(5L));
     }
+
+    @Test
+    void addsUpTheTimeSpentOnTheLocalFallbackAcrossOutages() {
+        assertThat(circuit.fallbackTime(), is(Duration.ZERO));
+        for (int i = 0; i < 3; i++) {
+            circuit.onFailure(boom);
+        }
+        nanos.addAndGet(Duration.ofMillis(1500).toNanos());
+        assertThat("the current stretch counts while it lasts", circuit.fallbackTime(), is(Duration.ofMillis(1500)));
+        assertThat(circuit.tryAcquire(), is(true));
+        circuit.onSuccess();
+        nanos.addAndGet(Duration.ofSeconds(10).toNanos());
+        assertThat("closed time does not count", circuit.fallbackTime(), is(Duration.ofMillis(1500)));
+        for (int i = 0; i < 3; i++) {
+            circuit.onFailure(boom);
+        }
+        nanos.addAndGet(Duration.ofMillis(1000).toNanos());
+        assertThat(circuit.tryAcquire(), is(true));
+        circuit.onSuccess();
+        assertThat(circuit.fallbackTime(), is(Duration.ofMillis(2500)));
+    }
 }

@@ -1,0 +1,26 @@
+package dev.rotor.redis;
+
+/**
+ * Where {@link SharedRedis} gets its connections: one Redis at a URL ({@link UrlConnections}) or
+ * whichever primary the Sentinels name ({@link SentinelConnections}). Every connection is
+ * pooled; closing the borrowed {@code Jedis} returns it.
+ */
+interface RedisConnections extends AutoCloseable {
+    /**
+     * @return a pooled connection to the primary, to be closed after use
+     * @throws RuntimeException (a Jedis exception) when none can be had in time
+     */
+    redis.clients.jedis.Jedis borrow();
+
+    /** @return connections borrowed right now */
+    int active();
+
+    /** @return idle pooled connections */
+    int idle();
+
+    /** @return threads waiting for a connection */
+    int waiting();
+
+    @Override
+    void close();
+}
