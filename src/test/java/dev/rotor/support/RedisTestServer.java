@@ -10,7 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 /**
  * A real {@code redis-server} on a free loopback port, started and stopped by the test
@@ -70,12 +70,7 @@ public final class RedisTestServer implements AutoCloseable {
      */
     public synchronized void stop() {
         if (process != null) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Signals.kill(process);
         }
     }
 
@@ -132,16 +127,7 @@ public final class RedisTestServer implements AutoCloseable {
     }
 
     private void signal(String name) {
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start();
-            if (kill.waitFor() != 0) {
-                throw new IllegalStateException("kill -" + name + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Signals.send(process, name);
     }
 
     @Override
@@ -154,15 +140,13 @@ public final class RedisTestServer implements AutoCloseable {
 
     private static Path extracted;
 
-    private static synchronized Path binary() {
+    static synchronized Path binary() {
         if (extracted != null) {
             return extracted;
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            Path candidate = Path.of(dir, "redis-server");
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
+        Optional<Path> installed = Signals.onPath("redis-server");
+        if (installed.isPresent()) {
+            return installed.get();
         }
         try (InputStream in = RedisTestServer.class.getResourceAsStream(EMBEDDED)) {
             if (in == null) {
