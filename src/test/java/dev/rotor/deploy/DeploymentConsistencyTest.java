@@ -82,7 +82,7 @@ class DeploymentConsistencyTest {
         settings.keySet().forEach(k -> assertThat("ConfigMap key " + k, k, isIn(known)));
         container().getEnv().forEach(e -> assertThat("env " + e.getName(), e.getName(), isIn(known)));
         Map<String, String> example = ((io.fabric8.kubernetes.api.model.Secret) Manifests.parse(
-                Files.readString(Manifests.ROOT.resolve("k8s/base/secret.example.yaml"))).getFirst()).getStringData();
+                Files.readString(Manifests.ROOT.resolve(KubernetesManifestsTest.SECRET_EXAMPLE))).getFirst()).getStringData();
         example.keySet().forEach(k -> assertThat("secret key " + k, k, isIn(known)));
     }
 
