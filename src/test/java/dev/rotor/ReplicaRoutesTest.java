@@ -48,7 +48,7 @@ class ReplicaRoutesTest {
     void afterTheQuotaReadinessFailsWhileLivenessAndServingContinueThenLivenessFails() {
         try (TestReplica r = TestReplica.start(Map.of("rotor.lifecycle.max-requests", "3",
                                                       "rotor.lifecycle.max-requests-jitter", "0",
-                                                      "rotor.lifecycle.drain-period", "PT0.5S"))) {
+                                                      "rotor.lifecycle.drain-period", "PT3S"))) {
             for (int i = 0; i < 2; i++) {
                 assertThat(Http.status(r.port(), "/"), is(200));
             }

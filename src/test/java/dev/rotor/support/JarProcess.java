@@ -64,6 +64,20 @@ public final class JarProcess implements AutoCloseable {
         return launch(List.of(Path.of(script).toAbsolutePath().toString()), env);
     }
 
+    /**
+     * A single-file Java program run against the built jar, as a user runs the examples:
+     * {@code java -cp target/rotor.jar examples/hello/HelloRotor.java}.
+     *
+     * @param program the source file, relative to the project folder
+     * @param env     environment; PORT is added (a free port) unless given
+     * @return the started process
+     */
+    public static JarProcess source(Path program, Map<String, String> env) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return launch(List.of(java, "-Xmx128m", "-cp", jar().toAbsolutePath().toString(),
+                              program.toAbsolutePath().toString()), env);
+    }
+
     private static JarProcess launch(List<String> command, Map<String, String> env) {
         try {
             Map<String, String> all = new HashMap<>(env);
