@@ -123,6 +123,39 @@ public final class RedisTestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * One counter of {@code INFO stats}, read on a connection of its own (which the server's
+     * {@code total_connections_received} includes).
+     *
+     * @param field e.g. {@code total_connections_received} or {@code total_commands_processed}
+     * @return its value
+     */
+    public long stat(String field) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write("*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n"
+                                                   .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            int c;
+            while ((c = in.read()) != -1 && c != '\n') {
+                head.append((char) c);
+            }
+            if (head.isEmpty() || head.charAt(0) != '$') {
+                throw new IllegalStateException("INFO answered " + head);
+            }
+            int length = Integer.parseInt(head.substring(1).trim());
+            String body = new String(in.readNBytes(length), java.nio.charset.StandardCharsets.US_ASCII);
+            return body.lines()
+                    .filter(l -> l.startsWith(field + ":"))
+                    .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).trim()))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no " + field + " in INFO stats"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private boolean answersPing() {
         try {
             return "+PONG".equals(command("PING"));
