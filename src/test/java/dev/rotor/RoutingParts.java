@@ -8,12 +8,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.rotor.admission.Admission;
 import dev.rotor.admission.AdmissionConfig;
+import dev.rotor.admission.ClientIdentity;
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.Settings;
 import dev.rotor.demo.DemoConfig;
-import dev.rotor.demo.DemoLeak;
 import dev.rotor.lifecycle.FleetConfig;
 import dev.rotor.lifecycle.KubernetesConfig;
 import dev.rotor.lifecycle.LifecycleConfig;
@@ -34,7 +33,8 @@ import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.http.HttpRouting;
 
 /**
- * The parts {@link Main#routing} needs, built from the real configuration files with a test's
+ * The parts {@link Main#routing} needs (the service's routes; admission and counting come from
+ * {@code RotorFeature} on a real server and are tested there), built from the real configuration files with a test's
  * overrides, for {@code @RoutingTest} classes: the production routes without a server, a
  * socket or a subprocess. No Redis (every part runs its local mode) and the echo chat model.
  * What it built is closed in reverse order, as {@link Replica} does.
@@ -56,21 +56,18 @@ final class RoutingParts implements AutoCloseable {
                                                KubernetesConfig.from(rotor.node("kubernetes"), false), Optional.empty(),
                                                Metrics.globalRegistry(), new SecureRandom());
             closeables.push(rotation);
-            Admission admission = Admission.start(AdmissionConfig.from(rotor.node("admission")), Optional.empty(), id,
-                                                  fleet.redisNamespace(), Metrics.globalRegistry(), Clock.systemUTC());
-            closeables.push(admission);
+            ClientIdentity identity = new ClientIdentity(AdmissionConfig.from(rotor.node("admission")).trustedProxies());
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(Metrics.globalRegistry());
             closeables.push(upstreamMetrics);
             OutboundClient outbound = new OutboundClient(OutboundConfig.from(rotor.node("outbound")), upstreamMetrics);
             closeables.push(outbound);
             GeoIpClient geo = new GeoIpClient(outbound, GeoIpConfig.from(rotor.node("geoip")), upstreamMetrics,
                                               Ticker.systemTicker());
-            SessionStore sessions = new SessionStore(SessionConfig.from(rotor.node("session")), Optional.empty(),
-                                                     Ticker.systemTicker(), Clock.systemUTC());
+            SessionStore sessions = SessionStore.of(SessionConfig.from(rotor.node("session")), Optional.empty(),
+                                                    fleet.redisNamespace(), Ticker.systemTicker(), Clock.systemUTC());
             closeables.push(sessions);
             rotation.lifecycle().serving();
-            parts = new Replica.Parts(rotation.lifecycle(), demo, new DemoLeak(demo.leakBytesPerRequest()),
-                                      Optional.empty(), admission, sessions, new EchoChatModel(),
+            parts = new Replica.Parts(rotation.lifecycle(), demo, identity, sessions, new EchoChatModel(),
                                       ChatConfig.from(rotor.node("chat")), geo);
         } catch (RuntimeException e) {
             close();
