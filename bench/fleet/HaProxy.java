@@ -41,8 +41,11 @@ final class HaProxy {
                     timeout server 30s
                     retries 3
                     option redispatch
-                    # a request that died on a connection the server closed is retried elsewhere
-                    retry-on conn-failure empty-response
+                    # only a connection that failed is retried elsewhere (as deploy/haproxy.cfg):
+                    # an empty response may come from a request that already ran on a dying
+                    # replica, and retrying a POST would run it twice
+                    retry-on conn-failure
+                    http-request disable-l7-retry if !METH_GET !METH_HEAD
                     # Helidon 4 refuses HTTP/1.0, which a bare "option httpchk GET /path" sends
                     option httpchk
                 frontend front
