@@ -13,6 +13,7 @@ import dev.rotor.demo.DemoLeak;
 import dev.rotor.feature.RotorFeature;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.Rotation;
+import dev.rotor.logging.Logging;
 import dev.rotor.monitoring.CloudWatchConfig;
 import dev.rotor.monitoring.CloudWatchPublisher;
 import dev.rotor.session.SessionConfig;
@@ -104,8 +105,7 @@ public final class Replica {
         OutboundConfig outboundConfig = OutboundConfig.from(settings.node("outbound"));
         GeoIpConfig geoConfig = GeoIpConfig.from(settings.node("geoip"));
         CloudWatchConfig cloudWatchConfig = CloudWatchConfig.from(settings.node("cloudwatch"));
-        java.util.logging.Level logLevel = LogLevels.parse(settings);
-        LogLevels.apply(logLevel);
+        java.util.logging.Level logLevel = Logging.configure(settings).level();
         DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
         RotorFeature rotor = RotorFeature.builder(config).exit(exit).handleSignals(handleSignals)
                 .perCountedRequest(leak).build();
@@ -203,31 +203,5 @@ public final class Replica {
      */
     public int observePort() {
         return server.port(rotor.observeSocket());
-    }
-
-    /** JUL levels from the LOG_LEVEL words operators know. */
-    static final class LogLevels {
-        private LogLevels() {
-        }
-
-        static java.util.logging.Level parse(Settings rotor) {
-            String word = rotor.string("log-level").trim().toUpperCase(java.util.Locale.ROOT);
-            return switch (word) {
-                case "TRACE" -> java.util.logging.Level.FINEST;
-                case "DEBUG" -> java.util.logging.Level.FINE;
-                case "INFO" -> java.util.logging.Level.INFO;
-                case "WARN", "WARNING" -> java.util.logging.Level.WARNING;
-                case "ERROR" -> java.util.logging.Level.SEVERE;
-                default -> throw rotor.invalid("log-level", "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
-            };
-        }
-
-        static void apply(java.util.logging.Level level) {
-            Logger root = Logger.getLogger("");
-            root.setLevel(level);
-            for (var handler : root.getHandlers()) {
-                handler.setLevel(level);
-            }
-        }
     }
 }
