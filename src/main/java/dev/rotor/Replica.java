@@ -13,7 +13,10 @@ import dev.rotor.demo.DemoLeak;
 import dev.rotor.feature.RotorFeature;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.Rotation;
+import dev.rotor.logging.AccessLogFeature;
 import dev.rotor.logging.Logging;
+import dev.rotor.logging.LoggingConfig;
+import dev.rotor.logging.LoggingConfig;
 import dev.rotor.monitoring.CloudWatchConfig;
 import dev.rotor.monitoring.CloudWatchPublisher;
 import dev.rotor.session.SessionConfig;
@@ -105,11 +108,11 @@ public final class Replica {
         OutboundConfig outboundConfig = OutboundConfig.from(settings.node("outbound"));
         GeoIpConfig geoConfig = GeoIpConfig.from(settings.node("geoip"));
         CloudWatchConfig cloudWatchConfig = CloudWatchConfig.from(settings.node("cloudwatch"));
-        java.util.logging.Level logLevel = Logging.configure(settings).level();
+        LoggingConfig logging = Logging.configure(settings);
         DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
         RotorFeature rotor = RotorFeature.builder(config).exit(exit).handleSignals(handleSignals)
                 .perCountedRequest(leak).build();
-        LOG.log(Level.INFO, "service settings: port=" + web.port() + " host=" + web.host() + " log-level=" + logLevel.getName()
+        LOG.log(Level.INFO, "service settings: port=" + web.port() + " host=" + web.host() + " log-level=" + logging.level().getName()
                 + " demo-endpoints=" + demo.endpoints() + " demo-max-work=" + demo.maxWork()
                 + " demo-leak-bytes-per-request=" + demo.leakBytesPerRequest());
         if (demo.endpoints() || demo.leakBytesPerRequest() > 0) {
@@ -150,6 +153,7 @@ public final class Replica {
                     .port(web.port())
                     .host(web.host())
                     .update(rotor)
+                    .addFeature(AccessLogFeature.create(logging.accessLog(), rotor.identity()::key))
                     .routing(routing -> Main.routing(routing, parts))
                     .build()
                     .start();

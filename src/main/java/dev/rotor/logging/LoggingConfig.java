@@ -9,13 +9,15 @@ import dev.rotor.config.Settings;
  *
  * @param level     root level ({@code LOG_LEVEL})
  * @param format    line format of the root handlers ({@code ROTOR_LOG_FORMAT})
+ * @param accessLog whether each public request writes one line ({@code ROTOR_ACCESS_LOG})
  */
-public record LoggingConfig(Level level, LogFormat format) {
+public record LoggingConfig(Level level, LogFormat format, boolean accessLog) {
     /**
      * @param rotor the {@code rotor} node
      * @return the validated settings
      */
     public static LoggingConfig from(Settings rotor) {
-        return new LoggingConfig(LogLevels.parse(rotor), rotor.choice("log-format", LogFormat.class));
+        return new LoggingConfig(LogLevels.parse(rotor), rotor.choice("log-format", LogFormat.class),
+                                 rotor.bool("access-log"));
     }
 }

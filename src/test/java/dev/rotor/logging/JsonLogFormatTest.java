@@ -53,12 +53,12 @@ class JsonLogFormatTest {
         handler = new StreamHandler(out, new SimpleFormatter());
         Logger.getLogger("").addHandler(handler);
         // every level, so that the libraries' debug lines are formatted too
-        Logging.apply(new LoggingConfig(Level.FINEST, LogFormat.JSON));
+        Logging.apply(new LoggingConfig(Level.FINEST, LogFormat.JSON, false));
     }
 
     @AfterEach
     void backToText() {
-        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT));
+        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT, false));
         Logger.getLogger("").removeHandler(handler);
     }
 
@@ -124,7 +124,7 @@ class JsonLogFormatTest {
 
     @Test
     void textGivesTheHandlersTheirFormatterBack() {
-        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT));
+        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT, false));
         assertThat(handler.getFormatter() instanceof SimpleFormatter, is(true));
     }
 }
