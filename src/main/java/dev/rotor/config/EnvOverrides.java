@@ -19,8 +19,7 @@ public final class EnvOverrides {
     public static final Map<String, String> KEYS = keys();
     /**
      * gunicorn's variables (the original deployment's) -> the documented variable each stands
-     * for. The documented name wins when both are set. An alias whose target this version does
-     * not define is reported at startup and otherwise ignored.
+     * for. The documented name wins when both are set.
      */
     public static final Map<String, String> ALIASES = aliases();
     /** gunicorn's worker-count variables: no Rotor equivalent, explained at startup. */
@@ -127,7 +126,7 @@ public final class EnvOverrides {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("GUNICORN_MAX_REQUESTS", "ROTOR_MAX_REQUESTS");
         m.put("GUNICORN_MAX_REQUESTS_JITTER", "ROTOR_MAX_REQUESTS_JITTER");
-        // gunicorn's worker timeout bounds one request: issue 11's request timeout
+        // gunicorn's worker timeout bounds one request; Rotor answers it with a 504 instead of a killed worker
         m.put("GUNICORN_TIMEOUT", "ROTOR_REQUEST_TIMEOUT");
         m.put("GUNICORN_GRACEFUL_TIMEOUT", "ROTOR_DRAIN_TIMEOUT");
         return java.util.Collections.unmodifiableMap(m);
@@ -159,8 +158,7 @@ public final class EnvOverrides {
 
     /**
      * What an operator coming from gunicorn should hear once at startup, one warning each: an
-     * alias shadowed by its documented name, an alias this version cannot honour, and the
-     * worker count, which a replica does not have.
+     * alias shadowed by its documented name, and the worker count, which a replica does not have.
      *
      * @param env the process environment
      * @return warning sentences, possibly none
@@ -169,12 +167,7 @@ public final class EnvOverrides {
         List<String> notices = new ArrayList<>();
         ALIASES.forEach((alias, variable) -> {
             String value = env.get(alias);
-            if (value == null) {
-                return;
-            }
-            if (!KEYS.containsKey(variable)) {
-                notices.add(alias + "=" + value + " is ignored: this version has no " + variable + " for it to set");
-            } else if (env.get(variable) != null) {
+            if (value != null && env.get(variable) != null) {
                 notices.add(alias + "=" + value + " and " + variable + "=" + env.get(variable) + " are both set: "
                                     + variable + " wins (" + alias + " is gunicorn's name for it)");
             }

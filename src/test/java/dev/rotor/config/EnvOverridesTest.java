@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.rotor.lifecycle.LifecycleConfig;
+import dev.rotor.wire.WireConfig;
 
 import org.junit.jupiter.api.Test;
 
@@ -14,13 +15,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The original deployment's gunicorn variables, as aliases and as startup warnings. */
 class EnvOverridesTest {
-    /** Issue 11 adds ROTOR_REQUEST_TIMEOUT; until it is in {@link EnvOverrides#KEYS} the alias is reported and ignored. */
-    private static final String PENDING = "ROTOR_REQUEST_TIMEOUT";
-
     private static LifecycleConfig lifecycle(Map<String, String> env) {
         return LifecycleConfig.from(Settings.of(ConfigLoader.load(env, Map.of())).node("rotor").node("lifecycle"));
     }
@@ -60,22 +57,15 @@ class EnvOverridesTest {
     @Test
     void everyAliasStandsForADocumentedVariable() {
         EnvOverrides.ALIASES.forEach((alias, variable) -> assertThat(alias + " -> " + variable,
-                EnvOverrides.KEYS.containsKey(variable) || variable.equals(PENDING), is(true)));
+                EnvOverrides.KEYS.containsKey(variable), is(true)));
     }
 
     @Test
-    void gunicornTimeoutSetsTheRequestTimeout() {
-        assumeTrue(EnvOverrides.KEYS.containsKey(PENDING), PENDING + " arrives with issue 11");
-        String key = EnvOverrides.KEYS.get(PENDING);
-        assertThat(EnvOverrides.from(Map.of("GUNICORN_TIMEOUT", "30")).get(key), is("30"));
+    void gunicornTimeoutSetsTheRequestTimeoutInBareSeconds() {
+        WireConfig wire = WireConfig.from(Settings.of(ConfigLoader.load(Map.of("GUNICORN_TIMEOUT", "30"), Map.of()))
+                                                  .node("rotor").node("wire"), 50);
+        assertThat(wire.requestTimeout(), is(java.time.Duration.ofSeconds(30)));
         assertThat(EnvOverrides.notices(Map.of("GUNICORN_TIMEOUT", "30")), is(empty()));
-    }
-
-    @Test
-    void gunicornTimeoutIsReportedWhileThereIsNoRequestTimeout() {
-        assumeTrue(!EnvOverrides.KEYS.containsKey(PENDING), PENDING + " exists: the alias works");
-        assertThat(EnvOverrides.notices(Map.of("GUNICORN_TIMEOUT", "30")).get(0),
-                   containsString("GUNICORN_TIMEOUT=30 is ignored"));
     }
 
     @Test
