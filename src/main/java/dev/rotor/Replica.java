@@ -4,7 +4,6 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.function.IntConsumer;
-import java.util.logging.Logger;
 
 import dev.rotor.admission.ClientIdentity;
 import dev.rotor.config.Settings;
@@ -15,7 +14,6 @@ import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.Rotation;
 import dev.rotor.logging.AccessLogFeature;
 import dev.rotor.logging.Logging;
-import dev.rotor.logging.LoggingConfig;
 import dev.rotor.logging.LoggingConfig;
 import dev.rotor.monitoring.CloudWatchConfig;
 import dev.rotor.monitoring.CloudWatchPublisher;
