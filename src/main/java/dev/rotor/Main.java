@@ -4,8 +4,11 @@ import java.lang.System.Logger.Level;
 import java.util.Map;
 
 import dev.rotor.config.ConfigLoader;
+import dev.rotor.config.EnvOverrides;
 import dev.rotor.config.InvalidSettingException;
+import dev.rotor.config.Settings;
 import dev.rotor.demo.DemoService;
+import dev.rotor.logging.Logging;
 import dev.rotor.session.SessionService;
 import dev.rotor.upstream.GeoIpService;
 import dev.rotor.web.BannerService;
@@ -14,7 +17,6 @@ import dev.rotor.web.ErrorResponses;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.http.HttpRouting;
-
 
 /**
  * Starts one Rotor replica: configuration, then the replica (Rotor's feature, the service's
@@ -38,6 +40,9 @@ public final class Main {
         LogConfig.configureRuntime();
         try {
             Config config = ConfigLoader.load(System.getenv(), Map.of());
+            // level and format first, so that the gunicorn notices below come out in them too
+            Logging.configure(Settings.of(config).node("rotor"));
+            EnvOverrides.notices(System.getenv()).forEach(notice -> LOG.log(Level.WARNING, notice));
             Replica.start(config, System::exit, true);
         } catch (InvalidSettingException e) {
             System.err.println("rotor: " + e.getMessage());

@@ -4,7 +4,6 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.function.IntConsumer;
-import java.util.logging.Logger;
 
 import dev.rotor.admission.ClientIdentity;
 import dev.rotor.config.Settings;
@@ -13,6 +12,9 @@ import dev.rotor.demo.DemoLeak;
 import dev.rotor.feature.RotorFeature;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.Rotation;
+import dev.rotor.logging.AccessLogFeature;
+import dev.rotor.logging.Logging;
+import dev.rotor.logging.LoggingConfig;
 import dev.rotor.monitoring.CloudWatchConfig;
 import dev.rotor.monitoring.CloudWatchPublisher;
 import dev.rotor.session.SessionConfig;
@@ -104,12 +106,11 @@ public final class Replica {
         OutboundConfig outboundConfig = OutboundConfig.from(settings.node("outbound"));
         GeoIpConfig geoConfig = GeoIpConfig.from(settings.node("geoip"));
         CloudWatchConfig cloudWatchConfig = CloudWatchConfig.from(settings.node("cloudwatch"));
-        java.util.logging.Level logLevel = LogLevels.parse(settings);
-        LogLevels.apply(logLevel);
+        LoggingConfig logging = Logging.configure(settings);
         DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
         RotorFeature rotor = RotorFeature.builder(config).exit(exit).handleSignals(handleSignals)
                 .perCountedRequest(leak).build();
-        LOG.log(Level.INFO, "service settings: port=" + web.port() + " host=" + web.host() + " log-level=" + logLevel.getName()
+        LOG.log(Level.INFO, "service settings: port=" + web.port() + " host=" + web.host() + " log-level=" + logging.level().getName()
                 + " demo-endpoints=" + demo.endpoints() + " demo-max-work=" + demo.maxWork()
                 + " demo-leak-bytes-per-request=" + demo.leakBytesPerRequest());
         if (demo.endpoints() || demo.leakBytesPerRequest() > 0) {
@@ -150,6 +151,7 @@ public final class Replica {
                     .port(web.port())
                     .host(web.host())
                     .update(rotor)
+                    .addFeature(AccessLogFeature.create(logging.accessLog(), rotor.identity()::key))
                     .routing(routing -> Main.routing(routing, parts))
                     .build()
                     .start();
@@ -203,31 +205,5 @@ public final class Replica {
      */
     public int observePort() {
         return server.port(rotor.observeSocket());
-    }
-
-    /** JUL levels from the LOG_LEVEL words operators know. */
-    static final class LogLevels {
-        private LogLevels() {
-        }
-
-        static java.util.logging.Level parse(Settings rotor) {
-            String word = rotor.string("log-level").trim().toUpperCase(java.util.Locale.ROOT);
-            return switch (word) {
-                case "TRACE" -> java.util.logging.Level.FINEST;
-                case "DEBUG" -> java.util.logging.Level.FINE;
-                case "INFO" -> java.util.logging.Level.INFO;
-                case "WARN", "WARNING" -> java.util.logging.Level.WARNING;
-                case "ERROR" -> java.util.logging.Level.SEVERE;
-                default -> throw rotor.invalid("log-level", "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
-            };
-        }
-
-        static void apply(java.util.logging.Level level) {
-            Logger root = Logger.getLogger("");
-            root.setLevel(level);
-            for (var handler : root.getHandlers()) {
-                handler.setLevel(level);
-            }
-        }
     }
 }

@@ -103,7 +103,8 @@ public final class JarProcess implements AutoCloseable {
                     .directory(log.getParent().toFile());
             // every documented variable, not only ROTOR_*: a developer's exported TOGETHER_API_KEY
             // or REDIS_URL must not reach the replica under test
-            builder.environment().keySet().removeIf(k -> k.startsWith("ROTOR_") || EnvOverrides.KEYS.containsKey(k));
+            builder.environment().keySet().removeIf(k -> k.startsWith("ROTOR_") || EnvOverrides.KEYS.containsKey(k)
+                    || EnvOverrides.ALIASES.containsKey(k) || EnvOverrides.WORKER_VARIABLES.contains(k));
             builder.environment().putAll(all);
             return new JarProcess(builder.start(), log, port);
         } catch (IOException e) {
