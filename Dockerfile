@@ -41,6 +41,11 @@ COPY --from=build /build/training/ /app/bin/
 RUN /app/bin/aot-train /app/rotor.aot && chmod 0444 /app/rotor.aot
 USER 10001:10001
 ENV PORT=8080
+# Exit mode by default: a replica that reaches its quota drains and its process exits 0.
+# Every restart policy acts on an exit (docker run --restart unless-stopped, compose,
+# Render, Kubernetes); only Kubernetes acts on a failed liveness probe, so the liveness
+# default of the app would never rotate under plain Docker. k8s/ sets its mode itself.
+ENV ROTOR_EXIT_MODE=exit
 EXPOSE 8080
 # No curl or wget in this image, and CMD-SHELL would run dash (no /dev/tcp): exec form,
 # bash, readiness on the port that serves /observe. start-period covers a cold JVM.

@@ -1,5 +1,6 @@
-# Sourced by bin/run and bin/test: finds a JDK 21 or newer and exports JAVA_HOME (and
-# ROTOR_JAVA_MAJOR, its feature version).
+# Sourced by bin/run, bin/test and bench/fleet/run: finds a JDK 21 or newer (or the
+# feature version given as the first argument: `rotor_find_jdk 22`) and exports JAVA_HOME
+# (and ROTOR_JAVA_MAJOR, its feature version).
 # Helidon 4 needs Java 21+, while many machines default to an older `java`. Looks at
 # JAVA_HOME, the `java` on PATH, then the usual install folders, newest first.
 
@@ -10,7 +11,7 @@ rotor_java_major() {
 }
 
 rotor_find_jdk() {
-  local candidates=() c major
+  local min=${1:-21} candidates=() c major
   [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
   command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
   # newest first: sort the folders by the version number in their names
@@ -23,7 +24,7 @@ rotor_find_jdk() {
     # a JDK, not a bare JRE: Maven needs javac beside java
     [ -x "$(dirname "$(readlink -f "$c")")/javac" ] || continue
     major=$(rotor_java_major "$c")
-    if [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null; then
+    if [ -n "$major" ] && [ "$major" -ge "$min" ] 2>/dev/null; then
       JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$c")")")
       ROTOR_JAVA_MAJOR=$major
       export JAVA_HOME ROTOR_JAVA_MAJOR
@@ -31,10 +32,18 @@ rotor_find_jdk() {
       return 0
     fi
   done
-  cat >&2 <<'MSG'
+  if [ "$min" -eq 21 ]; then
+    cat >&2 <<'MSG'
 rotor: no JDK 21 or newer found (Helidon 4 needs Java 21+).
 Install one, for example Eclipse Temurin 21 or 25 (https://adoptium.net) or
 `apt-get install openjdk-21-jdk`, then run this again or set JAVA_HOME to it.
 MSG
+  else
+    cat >&2 <<MSG
+rotor: no JDK $min or newer found.
+Install one, for example Eclipse Temurin 25 (https://adoptium.net), then run this again
+or set JAVA_HOME to it.
+MSG
+  fi
   return 1
 }

@@ -51,7 +51,7 @@ final class ChatStandIn implements AutoCloseable {
                 int length = 0;
                 String line;
                 boolean any = false;
-                while ((line = Fleet.readLine(in)) != null && !line.isEmpty()) {
+                while ((line = Client.readLine(in)) != null && !line.isEmpty()) {
                     any = true;
                     if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                         length = Integer.parseInt(line.substring(15).trim());

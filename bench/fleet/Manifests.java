@@ -16,10 +16,10 @@ final class Manifests {
     }
 
     @SuppressWarnings("unchecked")
-    static Fleet.KubeletSpec kubeletSpec() throws Exception {
+    static Supervisors.KubeletSpec kubeletSpec() throws Exception {
         if (!Files.exists(Path.of("k8s/kustomization.yaml"))) {
-            Fleet.log("no k8s/kustomization.yaml: kubelet supervisor uses default probe timings");
-            return Fleet.KubeletSpec.defaults();
+            Harness.log("no k8s/kustomization.yaml: kubelet supervisor uses default probe timings");
+            return Supervisors.KubeletSpec.defaults();
         }
         Process p = new ProcessBuilder("kubectl", "kustomize", "k8s/").redirectErrorStream(true).start();
         String rendered = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -51,16 +51,16 @@ final class Manifests {
                         }
                     }
                 }
-                Fleet.KubeletSpec spec = new Fleet.KubeletSpec(
+                Supervisors.KubeletSpec spec = new Supervisors.KubeletSpec(
                         intOr(live, "periodSeconds", 10), intOr(live, "failureThreshold", 3),
                         intOr(live, "timeoutSeconds", 1), preStop, intOr(podSpec, "terminationGracePeriodSeconds", 30));
-                Fleet.log("kubelet timings from k8s/ (Deployment " + ((Map<String, Object>) m.get("metadata")).get("name")
+                Harness.log("kubelet timings from k8s/ (Deployment " + ((Map<String, Object>) m.get("metadata")).get("name")
                                   + "): " + spec);
                 return spec;
             }
         }
-        Fleet.log("k8s/ renders no Deployment with a liveness probe: default probe timings");
-        return Fleet.KubeletSpec.defaults();
+        Harness.log("k8s/ renders no Deployment with a liveness probe: default probe timings");
+        return Supervisors.KubeletSpec.defaults();
     }
 
     private static int intOr(Map<String, Object> m, String key, int fallback) {

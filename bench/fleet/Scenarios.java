@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import java.util.jar.JarFile;
 
 /**
@@ -44,7 +43,7 @@ final class Scenarios {
             default -> throw new IllegalArgumentException("unknown scenario " + name + "; one of " + NAMES);
         };
         Files.writeString(out.resolve("summary.md"), md.toString());
-        Fleet.log("summary, plots and logs in " + out);
+        Harness.log("summary, plots and logs in " + out);
         return ok;
     }
 
@@ -64,20 +63,20 @@ final class Scenarios {
     }
 
     /** 90% cheap banner, 10% a 20 ms "query". */
-    static final IntFunction<String> MIXED = i -> i % 10 == 0 ? "/demo/work?ms=20" : "/";
-    static final IntFunction<String> CHEAP = i -> "/";
+    static final Run.Paths MIXED = (run, i) -> i % 10 == 0 ? "/demo/work?ms=20" : "/";
+    static final Run.Paths CHEAP = (run, i) -> "/";
 
     static String check(boolean met) {
         return met ? "met" : "NOT MET";
     }
 
-    static void report(StringBuilder md, String title, Fleet.Summary s, Map<String, String> targets) {
-        Map<String, String> rows = Fleet.rows(s);
-        System.out.print(Fleet.table(title, rows));
+    static void report(StringBuilder md, String title, Report.Summary s, Map<String, String> targets) {
+        Map<String, String> rows = Report.rows(s);
+        System.out.print(Report.table(title, rows));
         md.append("## ").append(title).append("\n\n| measure | value |\n|---|---|\n");
         rows.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         if (!targets.isEmpty()) {
-            System.out.print(Fleet.table("targets", targets));
+            System.out.print(Report.table("targets", targets));
             md.append("\n| target | result |\n|---|---|\n");
             targets.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         }
@@ -87,22 +86,22 @@ final class Scenarios {
     // ---------------------------------------------------------------- quick (CI)
 
     static boolean quick(Path out, StringBuilder md, int seconds) throws Exception {
-        Fleet.RunResult r;
+        Run.Result r;
         try (RedisProcess redis = RedisProcess.start()) {
-            r = Fleet.run(new Fleet.RunSpec("quick", 2, "compose",
+            r = Run.execute(new Run.Spec("quick", 2, "compose",
                     env("ROTOR_MAX_REQUESTS", "200", "ROTOR_MAX_REQUESTS_JITTER", "40", "ROTOR_DRAIN_PERIOD", "PT2S",
                         "ROTOR_EXIT_MODE", "exit", "ROTOR_DEMO_ENDPOINTS", "true", "REDIS_URL", redis.url(),
                         "ROTOR_ROTATION_LEASE_RETRY", "PT0.2S", "ROTOR_ROTATION_LEASE_HOLD", "PT3S"),
                     JVM, 4, 40, Duration.ofSeconds(seconds), "200ms", 2, 0, MIXED, null), out);
         }
-        Fleet.Summary s = r.summary();
+        Report.Summary s = r.summary();
         boolean ok = s.failed() == 0 && s.rotations() >= 2;
         Map<String, String> targets = new LinkedHashMap<>();
         targets.put("zero failed requests", check(s.failed() == 0) + " (" + s.failed() + ")");
         targets.put("at least 2 rotations", check(s.rotations() >= 2) + " (" + s.rotations() + ")");
         report(md, "quick: 2 replicas, compose supervisor, Redis lease, quota 200 ± 40, 40 req/s for " + seconds + " s",
                s, targets);
-        Fleet.plotRss(out.resolve("rss.svg"), "quick: RSS per replica (dashed: drains)", r.slots(), Fleet.now(), 0);
+        Plots.rss(out.resolve("rss.svg"), "quick: RSS per replica (dashed: drains)", r.run(), Harness.now(), 0);
         // the plain line that CI runners read
         System.out.println("fleet quick: " + (s.requests() - s.failed()) + " passed, " + s.failed() + " failed");
         return ok;
@@ -111,16 +110,16 @@ final class Scenarios {
     // ---------------------------------------------------------------- steady
 
     static boolean steady(Path out, StringBuilder md, int seconds, String supervisor) throws Exception {
-        Fleet.RunResult r;
+        Run.Result r;
         try (RedisProcess redis = RedisProcess.start()) {
             Map<String, String> e = env("ROTOR_DRAIN_PERIOD", "PT2S", "ROTOR_DEMO_ENDPOINTS", "true",
                                         "REDIS_URL", redis.url(), "ROTOR_ROTATION_LEASE_RETRY", "PT0.2S");
             // under the kubelet, self-eviction: a fresh pod per rotation, no restart back-off
             e.put("ROTOR_EXIT_MODE", supervisor.equals("compose") ? "exit" : "evict");
-            r = Fleet.run(new Fleet.RunSpec("steady", 2, supervisor, e, JVM, 8, 120, Duration.ofSeconds(seconds),
+            r = Run.execute(new Run.Spec("steady", 2, supervisor, e, JVM, 8, 120, Duration.ofSeconds(seconds),
                                             "250ms", 2, 0, MIXED, null), out);
         }
-        Fleet.Summary s = r.summary();
+        Report.Summary s = r.summary();
         Map<String, String> targets = new LinkedHashMap<>();
         targets.put("zero failed requests", check(s.failed() == 0) + " (" + s.failed() + ")");
         targets.put("at least 50 rotations", check(s.rotations() >= 50) + " (" + s.rotations() + ")");
@@ -133,13 +132,13 @@ final class Scenarios {
         }
         String tag = supervisor.equals("compose") ? "steady" : "steady-kubelet";
         Path docs = Files.createDirectories(Path.of("docs/fleet"));
-        Fleet.plotRss(docs.resolve(tag + "-rss.svg"), tag + ": RSS per replica (dashed: drains)", r.slots(), Fleet.now(), 0);
-        Fleet.plotLatency(docs.resolve(tag + "-latency.svg"), tag + ": latency per second (grey: drains)", r.recorder(),
-                          r.seconds());
+        Plots.rss(docs.resolve(tag + "-rss.svg"), tag + ": RSS per replica (dashed: drains)", r.run(), Harness.now(), 0);
+        Plots.latency(docs.resolve(tag + "-latency.svg"), tag + ": latency per second (grey: drains)", r.run(), r.recorder(),
+                      r.seconds());
         return s.failed() == 0 && s.rotations() >= 50;
     }
 
-    static String backoffs(Fleet.RunResult r) {
+    static String backoffs(Run.Result r) {
         List<String> parts = new ArrayList<>();
         for (double[] b : r.backoffs()) {
             parts.add(String.format(Locale.ROOT, "replica %d after %.0fs up: %.0fs", (int) b[1], b[3], b[2]));
@@ -157,10 +156,10 @@ final class Scenarios {
         for (boolean rotating : new boolean[] {true, false}) {
             Map<String, String> e = env("ROTOR_DEMO_LEAK_BYTES_PER_REQUEST", "65536", "ROTOR_DRAIN_PERIOD", "PT2S",
                                         "ROTOR_EXIT_MODE", "exit", "ROTOR_MAX_REQUESTS", rotating ? "800" : "0");
-            Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("leak", 2, "compose", e, jvm, 8, 100,
+            Run.Result r = Run.execute(new Run.Spec("leak", 2, "compose", e, jvm, 8, 100,
                                                             Duration.ofSeconds(seconds), "250ms", 2, limit, CHEAP, null),
                                           out.resolve(rotating ? "rotating" : "not-rotating"));
-            Fleet.Summary s = r.summary();
+            Report.Summary s = r.summary();
             double peak = r.slots().stream().mapToDouble(x -> x.peakRssMiB).max().orElse(0);
             long kills = r.events().stream().filter(x -> x.kind().equals("oom-kill")).count();
             Map<String, String> targets = new LinkedHashMap<>();
@@ -176,9 +175,9 @@ final class Scenarios {
             report(md, "leak, " + (rotating ? "with rotation (quota 800 ± 200)" : "without rotation")
                     + ": 64 KiB kept per request, 100 req/s over 2 replicas, " + limit + " MiB limit (supervisor kills above it)",
                    s, targets);
-            Fleet.plotRss(docs.resolve("leak-" + (rotating ? "rotating" : "not-rotating") + "-rss.svg"),
-                          "leak " + (rotating ? "with" : "without") + " rotation: RSS per replica", r.slots(),
-                          Fleet.now(), limit);
+            Plots.rss(docs.resolve("leak-" + (rotating ? "rotating" : "not-rotating") + "-rss.svg"),
+                      "leak " + (rotating ? "with" : "without") + " rotation: RSS per replica", r.run(),
+                      Harness.now(), limit);
         }
         return ok;
     }
@@ -211,17 +210,17 @@ final class Scenarios {
         for (Overload o : runs) {
             Map<String, String> e = env("ROTOR_MAX_REQUESTS", "0", "ROTOR_DEMO_ENDPOINTS", "true",
                                         "MAX_CONCURRENT_REQUESTS", String.valueOf(o.limit()));
-            IntFunction<String> work = i -> "/demo/work?ms=" + o.workMs();
+            Run.Paths work = (run, i) -> "/demo/work?ms=" + o.workMs();
             int calmClients = Math.max(1, o.limit() / 5);
-            Fleet.RunResult calm = Fleet.run(new Fleet.RunSpec("overload-calm", 1, "compose", e, JVM, calmClients, 0,
+            Run.Result calm = Run.execute(new Run.Spec("overload-calm", 1, "compose", e, JVM, calmClients, 0,
                                                                Duration.ofSeconds(warmup + 10), "250ms", 2, 0, work, null),
                                              out.resolve(o.name() + "-calm"));
-            Fleet.Summary c = Fleet.summarize(calm.recorder(), Fleet.loadStart + warmup);
-            Fleet.RunResult hot = Fleet.run(new Fleet.RunSpec("overload", 1, "compose", e, JVM, o.clients(), o.rate(),
+            Report.Summary c = Report.summarize(calm.run(), calm.recorder(), calm.run().loadStart + warmup);
+            Run.Result hot = Run.execute(new Run.Spec("overload", 1, "compose", e, JVM, o.clients(), o.rate(),
                                                               Duration.ofSeconds(warmup + seconds), "250ms", 2, 0, work, null),
                                             out.resolve(o.name()));
-            double from = Fleet.loadStart + warmup;
-            Fleet.Summary s = Fleet.summarize(hot.recorder(), from);
+            double from = hot.run().loadStart + warmup;
+            Report.Summary s = Report.summarize(hot.run(), hot.recorder(), from);
             List<double[]> rss = hot.slots().get(0).rss;
             double first = rss.stream().filter(x -> x[0] >= from).mapToDouble(x -> x[1]).findFirst().orElse(0);
             double last = rss.isEmpty() ? 0 : rss.get(rss.size() - 1)[1];
@@ -254,7 +253,7 @@ final class Scenarios {
             Map<String, String> e = env("ROTOR_MAX_REQUESTS", "300", "ROTOR_MAX_REQUESTS_JITTER", "50",
                                         "ROTOR_DRAIN_PERIOD", "PT2S", "ROTOR_EXIT_MODE", "liveness",
                                         "ROTOR_MIN_LIFETIME", minLifetime);
-            Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("kubelet-backoff", 2, "kubelet", e, JVM, 4, 20,
+            Run.Result r = Run.execute(new Run.Spec("kubelet-backoff", 2, "kubelet", e, JVM, 4, 20,
                                                             Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, null),
                                           out.resolve("min-lifetime-" + minLifetime));
             report(md, "kubelet-backoff, ROTOR_MIN_LIFETIME=" + minLifetime + ": 2 replicas, quota 300 ± 50, 20 req/s, "
@@ -276,7 +275,7 @@ final class Scenarios {
                                             "REDIS_URL", redis.url(), "ROTOR_SERVICE_NAME", "fleet-lease-" + slots,
                                             "ROTOR_MAX_CONCURRENT_ROTATIONS", String.valueOf(slots),
                                             "ROTOR_ROTATION_LEASE_RETRY", "PT0.2S");
-                Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("fleet-lease", 4, "compose", e, JVM, 8, 120,
+                Run.Result r = Run.execute(new Run.Spec("fleet-lease", 4, "compose", e, JVM, 8, 120,
                                                                 Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, null),
                                               out.resolve("slots-" + slots));
                 report(md, "fleet-lease, " + (slots == 0 ? "no lease (jitter alone)" : "lease of " + slots + " slot")
@@ -296,23 +295,23 @@ final class Scenarios {
             double[] fallbackAfter = {-1};
             double[] sharedAgainAfter = {-1};
             String decisions = "rotor_admission_rate_decisions_total";
-            Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("redis-outage", 2, "compose", e, JVM, 8, 200,
-                                                            Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, slots -> {
-                int port = slots.get(0).port;
-                Fleet.sleep(Duration.ofSeconds(third));
+            Run.Result r = Run.execute(new Run.Spec("redis-outage", 2, "compose", e, JVM, 8, 200,
+                                                            Duration.ofSeconds(seconds), "250ms", 2, 0, CHEAP, run -> {
+                int port = run.slots.get(0).port;
+                Harness.sleep(Duration.ofSeconds(third));
                 fallbackAfter[0] = secondsUntilGrows(port, decisions, "backend=\"local\"", third, () -> {
                     redis.stop();
-                    Fleet.event(-1, "redis-stopped", "");
+                    run.events.add(-1, "redis-stopped", "");
                 });
-                Fleet.event(-1, "local-fallback-seen", String.format(Locale.ROOT, "%.2fs after the stop", fallbackAfter[0]));
-                Fleet.sleep(Duration.ofSeconds(third).minus(Duration.ofMillis((long) (fallbackAfter[0] * 1000))));
+                run.events.add(-1, "local-fallback-seen", String.format(Locale.ROOT, "%.2fs after the stop", fallbackAfter[0]));
+                Harness.sleep(Duration.ofSeconds(third).minus(Duration.ofMillis((long) (fallbackAfter[0] * 1000))));
                 sharedAgainAfter[0] = secondsUntilGrows(port, decisions, "backend=\"redis\"", third, () -> {
                     redis.restart();
-                    Fleet.event(-1, "redis-started", "");
+                    run.events.add(-1, "redis-started", "");
                 });
-                Fleet.event(-1, "shared-limit-seen", String.format(Locale.ROOT, "%.2fs after the restart", sharedAgainAfter[0]));
+                run.events.add(-1, "shared-limit-seen", String.format(Locale.ROOT, "%.2fs after the restart", sharedAgainAfter[0]));
             }), out);
-            Fleet.Summary s = r.summary();
+            Report.Summary s = r.summary();
             long fiveHundreds = s.byStatus().entrySet().stream().filter(x -> x.getKey() >= 500).mapToLong(Map.Entry::getValue).sum();
             Map<String, String> targets = new LinkedHashMap<>();
             targets.put("zero 5xx", check(fiveHundreds == 0) + " (" + fiveHundreds + ")");
@@ -337,13 +336,13 @@ final class Scenarios {
                                         "ROTOR_HTTP_MAX_CONNECTIONS", String.valueOf(cap));
             List<String> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
             // half the workers post chat messages (to 20 sessions made on first use), half read the banner
-            IntFunction<String> paths = i -> {
+            Run.Paths paths = (run, i) -> {
                 if (i % 2 == 0) {
                     return "/";
                 }
                 synchronized (sessions) {
                     while (sessions.size() < 20) {
-                        try (Fleet.Client c = new Fleet.Client(Fleet.frontPort)) {
+                        try (Client c = new Client(run.frontPort)) {
                             if (c.get("POST /api/sessions {}") == 201) {
                                 String b = c.body;
                                 int k = b.indexOf("\"id\":\"") + 6;
@@ -363,23 +362,23 @@ final class Scenarios {
             Thread sampler = Thread.ofPlatform().daemon().start(() -> {
                 while (sampling.get()) {
                     kernelPeak.accumulateAndGet(established(chat.port()), Math::max);
-                    Fleet.sleep(Duration.ofMillis(20));
+                    Harness.sleep(Duration.ofMillis(20));
                 }
             });
-            Fleet.RunResult r = Fleet.run(new Fleet.RunSpec("upstream-hang", 1, "compose", e, JVM, 40, 0,
-                                                            Duration.ofSeconds(seconds), "250ms", 2, 0, paths, slots -> {
-                Fleet.sleep(Duration.ofSeconds(third));
+            Run.Result r = Run.execute(new Run.Spec("upstream-hang", 1, "compose", e, JVM, 40, 0,
+                                                            Duration.ofSeconds(seconds), "250ms", 2, 0, paths, run -> {
+                Harness.sleep(Duration.ofSeconds(third));
                 chat.hanging.set(true);
-                hang[0] = Fleet.now();
-                Fleet.event(-1, "chat-hangs", "");
-                Fleet.sleep(Duration.ofSeconds(third));
+                hang[0] = Harness.now();
+                run.events.add(-1, "chat-hangs", "");
+                Harness.sleep(Duration.ofSeconds(third));
                 chat.hanging.set(false);
-                hang[1] = Fleet.now();
-                Fleet.event(-1, "chat-answers", "");
+                hang[1] = Harness.now();
+                run.events.add(-1, "chat-answers", "");
             }), out);
             sampling.set(false);
             sampler.join();
-            Fleet.Recorder rec = r.recorder();
+            Recorder rec = r.recorder();
             long slowestChatDuringHang = 0;
             Map<Integer, Integer> chatDuring = new java.util.TreeMap<>();
             List<Integer> bannerBefore = new ArrayList<>();
@@ -442,13 +441,13 @@ final class Scenarios {
      *         20 ms, at most {@code limitSeconds})
      */
     static double secondsUntilGrows(int port, String meter, String label, long limitSeconds, Runnable action) {
-        double before = Fleet.metric(port, meter, label);
+        double before = Client.metric(port, meter, label);
         action.run();
-        double start = Fleet.now();
-        while (Fleet.now() - start < limitSeconds && Fleet.metric(port, meter, label) <= before) {
-            Fleet.sleep(Duration.ofMillis(20));
+        double start = Harness.now();
+        while (Harness.now() - start < limitSeconds && Client.metric(port, meter, label) <= before) {
+            Harness.sleep(Duration.ofMillis(20));
         }
-        return Fleet.now() - start;
+        return Harness.now() - start;
     }
 
     /** A real redis-server for the scenarios that need one: from PATH, else the embedded-redis jar's. */
@@ -456,6 +455,7 @@ final class Scenarios {
         final Path binary;
         final int port;
         Process process;
+        Path dir;
 
         RedisProcess(Path binary, int port) {
             this.binary = binary;
@@ -463,7 +463,7 @@ final class Scenarios {
         }
 
         static RedisProcess start() throws Exception {
-            RedisProcess r = new RedisProcess(binary(), Fleet.freePort());
+            RedisProcess r = new RedisProcess(binary(), Harness.freePort());
             r.restart();
             return r;
         }
@@ -474,15 +474,20 @@ final class Scenarios {
 
         void restart() {
             try {
+                if (dir == null) {
+                    // whatever Redis writes goes into a temp folder, never the project folder
+                    dir = Files.createTempDirectory("fleet-redis-");
+                    dir.toFile().deleteOnExit();
+                }
                 process = new ProcessBuilder(binary.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                                             "--save", "", "--appendonly", "no")
+                                             "--dir", dir.toString(), "--save", "", "--appendonly", "no")
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (System.nanoTime() < deadline) {
                     try (var s = new java.net.Socket("127.0.0.1", port)) {
                         return;
                     } catch (IOException e) {
-                        Fleet.sleep(Duration.ofMillis(50));
+                        Harness.sleep(Duration.ofMillis(50));
                     }
                 }
                 throw new IllegalStateException("redis-server did not start");

@@ -1,45 +1,52 @@
 package dev.rotor;
 
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.rotor.support.Http;
 import dev.rotor.support.Json;
-import dev.rotor.support.Sessions;
-import dev.rotor.support.TestReplica;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.http1.Http1ClientRequest;
+import io.helidon.webclient.http1.Http1ClientResponse;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.DirectClient;
+import io.helidon.webserver.testing.junit5.RoutingTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.not;
 
 /**
  * Bad input, row by row: every answer is the expected 4xx in the JSON error shape, never a 5xx.
+ * The production routes through Helidon's {@link DirectClient}: no socket, no server.
  */
+@RoutingTest
 class ApiInputTest {
-    private static TestReplica replica;
-    private static String id;
+    private static RoutingParts parts;
+    private final DirectClient client;
 
     private record Row(String name, String method, String path, String contentType, byte[] body, int status, String code) {
     }
 
-    @BeforeAll
-    static void start() {
-        replica = TestReplica.start(Map.of("rotor.lifecycle.max-requests", "0",
-                                           "rotor.session.max-message-chars", "100"));
-        id = Sessions.create(replica.port(), "{}");
+    ApiInputTest(DirectClient client) {
+        this.client = client;
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder routing) {
+        parts = RoutingParts.build(Map.of("rotor.lifecycle.max-requests", "0",
+                                          "rotor.session.max-message-chars", "100"));
+        parts.routing(routing);
     }
 
     @AfterAll
-    static void stop() {
-        replica.close();
+    static void close() {
+        parts.close();
     }
 
     private static Row row(String name, String method, String path, String type, String body, int status, String code) {
@@ -47,7 +54,7 @@ class ApiInputTest {
                        status, code);
     }
 
-    private static List<Row> table() {
+    private static List<Row> table(String id) {
         String msgs = "/api/sessions/" + id + "/messages";
         String json = "application/json";
         List<Row> rows = new ArrayList<>(List.of(
@@ -103,35 +110,42 @@ class ApiInputTest {
 
     @Test
     void everyBadInputIsA4xxInTheErrorShape() {
+        String id;
+        try (Http1ClientResponse created = client.post("/api/sessions")
+                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                .submit("{}")) {
+            assertThat(created.status().code(), is(201));
+            id = Json.object(created.as(String.class)).getString("id");
+        }
         List<String> wrong = new ArrayList<>();
-        for (Row row : table()) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(Http.uri(replica.port(), row.path()))
-                    .method(row.method(), row.body() == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(row.body()));
+        for (Row row : table(id)) {
+            Http1ClientRequest request = client.method(Method.create(row.method())).path(row.path());
             if (row.contentType() != null) {
-                b.header("Content-Type", row.contentType());
+                request.header(HeaderNames.CONTENT_TYPE, row.contentType());
             }
-            HttpResponse<String> r = Http.send(b);
-            String code;
-            try {
-                JsonObject body = Json.object(r.body());
-                code = body.getString("error") + (body.containsKey("message") ? "" : " (no message)");
-            } catch (RuntimeException e) {
-                code = "not the JSON error shape: " + r.body();
-            }
-            if (r.statusCode() != row.status() || !code.equals(row.code())) {
-                wrong.add(row.name() + ": expected " + row.status() + " " + row.code() + ", got " + r.statusCode() + " "
-                                  + code);
-            }
-            if (row.status() == 405) {
-                assertThat(row.name(), r.headers().firstValue("Allow").isPresent(), is(true));
+            try (Http1ClientResponse r = row.body() == null ? request.request() : request.submit(row.body())) {
+                String body = r.as(String.class);
+                String code;
+                try {
+                    JsonObject json = Json.object(body);
+                    code = json.getString("error") + (json.containsKey("message") ? "" : " (no message)");
+                } catch (RuntimeException e) {
+                    code = "not the JSON error shape: " + body;
+                }
+                if (r.status().code() != row.status() || !code.equals(row.code())) {
+                    wrong.add(row.name() + ": expected " + row.status() + " " + row.code() + ", got " + r.status().code()
+                                      + " " + code);
+                }
+                if (row.status() == 405) {
+                    assertThat(row.name(), r.headers().contains(HeaderNames.ALLOW), is(true));
+                }
             }
         }
         assertThat(String.join("\n", wrong), wrong.isEmpty(), is(true));
         // and the session those rows aimed at is untouched
-        HttpResponse<String> s = Http.get(replica.port(), "/api/sessions/" + id);
-        assertThat(s.statusCode(), is(200));
-        assertThat(Json.object(s.body()).getJsonArray("messages").size(), is(0));
-        assertThat(s.statusCode(), not(500));
+        try (Http1ClientResponse s = client.get("/api/sessions/" + id).request()) {
+            assertThat(s.status().code(), is(200));
+            assertThat(Json.object(s.as(String.class)).getJsonArray("messages").size(), is(0));
+        }
     }
 }

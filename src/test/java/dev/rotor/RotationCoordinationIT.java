@@ -65,16 +65,14 @@ class RotationCoordinationIT {
             // b reached its quota while a holds the only slot: b keeps serving and stays ready
             assertThat(state(b), is("SERVING"));
             assertThat(Http.status(b.port(), "/observe/health/ready"), is(200));
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            boolean bDrained = false;
-            while (System.nanoTime() < deadline && !bDrained) {
+            // every sample (Await's paced poll) checks the invariant until b drains
+            Await.until("b draining once a has left and released its slot", Duration.ofSeconds(20), () -> {
                 String sa = a.alive() ? stateOrGone(a) : "GONE";
                 String sb = stateOrGone(b);
                 assertThat("never both draining (a=" + sa + ", b=" + sb + ")",
                            sa.equals("DRAINING") && sb.equals("DRAINING"), is(false));
-                bDrained = sb.equals("DRAINING") || sb.equals("GONE");
-            }
-            assertThat("b drains once a has left and released its slot", bDrained, is(true));
+                return sb.equals("DRAINING") || sb.equals("GONE");
+            });
             assertThat(a.awaitExit(Duration.ofSeconds(10)), is(0));
             assertThat(a.output(), containsString("took a rotation slot of lease-it"));
             assertThat(b.awaitExit(Duration.ofSeconds(20)), is(0));

@@ -1,6 +1,8 @@
 package dev.rotor.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,6 +17,13 @@ import java.util.Optional;
 public final class EnvOverrides {
     /** Variable name -> configuration key, in the order the README documents them. */
     public static final Map<String, String> KEYS = keys();
+    /**
+     * gunicorn's variables (the original deployment's) -> the documented variable each stands
+     * for. The documented name wins when both are set.
+     */
+    public static final Map<String, String> ALIASES = aliases();
+    /** gunicorn's worker-count variables: no Rotor equivalent, explained at startup. */
+    public static final List<String> WORKER_VARIABLES = List.of("WORKERS", "GUNICORN_WORKERS");
 
     private EnvOverrides() {
     }
@@ -24,6 +33,8 @@ public final class EnvOverrides {
         m.put("PORT", "server.port");
         m.put("ROTOR_HOST", "server.host");
         m.put("LOG_LEVEL", "rotor.log-level");
+        m.put("ROTOR_LOG_FORMAT", "rotor.log-format");
+        m.put("ROTOR_ACCESS_LOG", "rotor.access-log");
         m.put("ROTOR_ADMIN_PORT", "rotor.admin-port");
         m.put("ROTOR_REPLICA_ID", "rotor.replica-id");
         m.put("REDIS_URL", "rotor.redis.url");
@@ -115,6 +126,16 @@ public final class EnvOverrides {
         return java.util.Collections.unmodifiableMap(m);
     }
 
+    private static Map<String, String> aliases() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("GUNICORN_MAX_REQUESTS", "ROTOR_MAX_REQUESTS");
+        m.put("GUNICORN_MAX_REQUESTS_JITTER", "ROTOR_MAX_REQUESTS_JITTER");
+        // gunicorn's worker timeout bounds one request; Rotor answers it with a 504 instead of a killed worker
+        m.put("GUNICORN_TIMEOUT", "ROTOR_REQUEST_TIMEOUT");
+        m.put("GUNICORN_GRACEFUL_TIMEOUT", "ROTOR_DRAIN_TIMEOUT");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     /**
      * The overrides present in an environment.
      *
@@ -125,11 +146,46 @@ public final class EnvOverrides {
         Map<String, String> values = new LinkedHashMap<>();
         KEYS.forEach((variable, key) -> {
             String value = env.get(variable);
+            if (value == null) {
+                value = ALIASES.entrySet().stream()
+                        .filter(alias -> alias.getValue().equals(variable) && env.get(alias.getKey()) != null)
+                        .map(alias -> env.get(alias.getKey()))
+                        .findFirst()
+                        .orElse(null);
+            }
             if (value != null) {
                 values.put(key, value.trim());
             }
         });
         return values;
+    }
+
+    /**
+     * What an operator coming from gunicorn should hear once at startup, one warning each: an
+     * alias shadowed by its documented name, and the worker count, which a replica does not have.
+     *
+     * @param env the process environment
+     * @return warning sentences, possibly none
+     */
+    public static List<String> notices(Map<String, String> env) {
+        List<String> notices = new ArrayList<>();
+        ALIASES.forEach((alias, variable) -> {
+            String value = env.get(alias);
+            if (value != null && env.get(variable) != null) {
+                notices.add(alias + "=" + value + " and " + variable + "=" + env.get(variable) + " are both set: "
+                                    + variable + " wins (" + alias + " is gunicorn's name for it)");
+            }
+        });
+        List<String> workers = WORKER_VARIABLES.stream().filter(v -> env.get(v) != null).map(v -> v + "=" + env.get(v)).toList();
+        if (!workers.isEmpty()) {
+            notices.add(String.join(" and ", workers) + " (gunicorn's worker processes) "
+                                + (workers.size() == 1 ? "is" : "are") + " ignored: one Rotor JVM serves all of a replica's "
+                                + "requests concurrently on virtual threads (up to MAX_CONCURRENT_REQUESTS at once) and uses "
+                                + "every core it is given. Run replicas instead: docker compose up --scale app=N, "
+                                + "spec.replicas in k8s/, numInstances in render.yaml. Run at least 2, so that one serves "
+                                + "while another rotates; add more for capacity or failure domains, not for concurrency");
+        }
+        return notices;
     }
 
     /**

@@ -17,7 +17,8 @@ import io.helidon.config.Config;
  * must be a whole number from 0 to 100000000}.
  */
 public final class Settings {
-    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    /** A number with a unit; no unit means seconds, as gunicorn's timeouts and TOGETHER_API_TIMEOUT are written. */
+    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?");
 
     private final Config node;
 
@@ -152,13 +153,14 @@ public final class Settings {
      * @param key relative key
      * @param min shortest accepted duration
      * @param max longest accepted duration
-     * @return the duration, written as ISO-8601 ({@code PT15S}) or {@code 15s}, {@code 500ms}, {@code 10m}, {@code 1h}
+     * @return the duration, written as ISO-8601 ({@code PT15S}) or {@code 15s}, {@code 500ms}, {@code 10m}, {@code 1h},
+     *         or bare seconds ({@code 30})
      */
     public Duration duration(String key, Duration min, Duration max) {
         String value = string(key).trim();
         Duration d = parseDuration(value);
         if (d == null) {
-            throw invalid(key, value, "must be a duration such as PT15S, 15s or 500ms");
+            throw invalid(key, value, "must be a duration such as PT15S, 15s, 500ms or 30 (seconds)");
         }
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
             throw invalid(key, value, "must be between " + min + " and " + max);
@@ -236,7 +238,8 @@ public final class Settings {
     }
 
     /**
-     * @param value ISO-8601 ({@code PT15S}) or short ({@code 15s}, {@code 500ms}, {@code 10m}, {@code 1h})
+     * @param value ISO-8601 ({@code PT15S}), short ({@code 15s}, {@code 500ms}, {@code 10m}, {@code 1h}) or bare
+     *              seconds ({@code 30})
      * @return the duration, or null when the text is neither
      */
     public static Duration parseDuration(String value) {
@@ -248,7 +251,7 @@ public final class Settings {
                 return null;
             }
             long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
+            return switch (m.group(2) == null ? "s" : m.group(2)) {
                 case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);

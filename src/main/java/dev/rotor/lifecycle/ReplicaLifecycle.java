@@ -25,14 +25,11 @@ import java.util.function.LongSupplier;
  */
 public final class ReplicaLifecycle {
     private static final System.Logger LOG = System.getLogger(ReplicaLifecycle.class.getName());
-    /** {@link #slotWaitStartNanos} before any refusal (a nanoTime reading is never this far back). */
-    private static final long NOT_WAITING = Long.MIN_VALUE;
 
     private final String id;
     private final LifecycleConfig config;
     private final long quota;
-    private final List<RotationTrigger> triggers;
-    private final RotationGate gate;
+    private final TriggerPolicy policy;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final long bornNanos;
@@ -46,11 +43,7 @@ public final class ReplicaLifecycle {
     private volatile long drainStartNanos;
     private volatile long drainEndNanos;
     private volatile Duration drainPeriod;
-    private volatile boolean waitingForMinLifetime;
-    /** When this replica was first refused a rotation slot; {@link #NOT_WAITING} before. */
-    private volatile long slotWaitStartNanos = NOT_WAITING;
     private volatile boolean livenessFailed;
-    private final AtomicLong slotRefusals = new AtomicLong();
     private volatile Consumer<RotationCause> drainListener = cause -> { };
     private volatile Consumer<Expiry> expiryListener = expiry -> { };
 
@@ -84,8 +77,7 @@ public final class ReplicaLifecycle {
         moreTriggers.stream().filter(RotationTrigger::emergency).forEach(all::add);
         all.add(new QuotaTrigger(quota, config.rotationCeiling()));
         moreTriggers.stream().filter(t -> !t.emergency()).forEach(all::add);
-        this.triggers = List.copyOf(all);
-        this.gate = gate;
+        this.policy = new TriggerPolicy(id, config, all, gate, nanoClock);
         this.nanoClock = nanoClock;
         this.wallClock = wallClock;
         this.bornNanos = nanoClock.getAsLong();
@@ -182,51 +174,14 @@ public final class ReplicaLifecycle {
     }
 
     private RotationCause evaluateTriggers() {
-        Duration age = age();
-        for (RotationTrigger trigger : triggers) {
-            Optional<String> reason = trigger.due(this);
-            if (reason.isEmpty()) {
-                continue;
-            }
-            String extra = "";
-            if (!trigger.emergency()) {
-                if (age.compareTo(config.minLifetime()) < 0) {
-                    if (!waitingForMinLifetime) {
-                        waitingForMinLifetime = true;
-                        LOG.log(Level.INFO, "replica " + id + " " + reason.get() + " before its minimum lifetime "
-                                + config.minLifetime() + "; it keeps serving for another "
-                                + human(config.minLifetime().minus(age)));
-                    }
-                    continue;
-                }
-                if (!gate.tryAcquire(trigger.cause())) {
-                    slotRefusals.incrementAndGet();
-                    long now = nanoClock.getAsLong();
-                    if (slotWaitStartNanos == NOT_WAITING) {
-                        slotWaitStartNanos = now;
-                        LOG.log(Level.INFO, "replica " + id + " " + reason.get() + " but the fleet's rotation slots "
-                                + "are taken; it keeps serving and retries (ceiling x" + config.rotationCeiling()
-                                + ", after waiting at least " + gate.longestHold() + ")");
-                    }
-                    // the ceiling counts only once the replica has waited as long as any holder
-                    // keeps a slot: under heavy load a quota's multiple comes in well under a
-                    // second (and during the minimum lifetime), and every replica past it would
-                    // drain together, which is what the lease is there to prevent
-                    Duration waited = Duration.ofNanos(now - slotWaitStartNanos);
-                    if (!trigger.pastCeiling(this) || waited.compareTo(gate.longestHold()) < 0) {
-                        continue;
-                    }
-                    extra = " past its ceiling, " + human(waited) + " without a rotation slot;";
-                }
-            } else {
-                extra = " (emergency: no minimum lifetime, no slot needed);";
-            }
-            startDrain(trigger.cause(), config.drainPeriod());
-            LOG.log(trigger.emergency() ? Level.WARNING : Level.INFO, "replica " + id + " " + reason.get() + ";"
-                    + extra + " draining: readiness down for " + drainPeriod);
-            return trigger.cause();
+        Optional<TriggerPolicy.Due> due = policy.evaluate(this);
+        if (due.isEmpty()) {
+            return null;
         }
-        return null;
+        startDrain(due.get().cause(), config.drainPeriod());
+        LOG.log(due.get().emergency() ? Level.WARNING : Level.INFO, "replica " + id + " " + due.get().reason()
+                + " draining: readiness down for " + drainPeriod);
+        return due.get().cause();
     }
 
     /**
@@ -289,12 +244,7 @@ public final class ReplicaLifecycle {
         drainEndNanos = now;
         moveTo(ReplicaState.EXPIRED);
         boolean cut = active > 0;
-        String how = cause == RotationCause.SIGNAL ? "stopping"
-                : switch (config.exitMode()) {
-                    case LIVENESS -> "liveness down, the orchestrator restarts it";
-                    case EXIT -> "stopping and exiting with code " + config.exitCode();
-                    case EVICT -> "asking Kubernetes to evict the pod";
-                };
+        String how = cause == RotationCause.SIGNAL ? "stopping" : Departure.describe(config.exitMode(), config.exitCode());
         if (cut) {
             LOG.log(Level.WARNING, "replica " + id + " drain timed out after " + human(draining) + " with " + active
                     + " requests still in flight (" + served.get() + " served); expired: " + how);
@@ -347,12 +297,12 @@ public final class ReplicaLifecycle {
 
     /** @return how often a fleet rotation slot was refused */
     public long slotRefusals() {
-        return slotRefusals.get();
+        return policy.slotRefusals();
     }
 
     /** @return the gate that admits this replica into draining */
     public RotationGate gate() {
-        return gate;
+        return policy.gate();
     }
 
     /** @return why the replica is draining or expired; null while it is not */

@@ -35,7 +35,7 @@ public interface SessionStore extends AutoCloseable {
                            Clock clock) {
         System.Logger log = System.getLogger(SessionStore.class.getName());
         if (redis.isEmpty()) {
-            log.log(Level.WARNING, "sessions are in memory only (no REDIS_URL): at most " + config.maxActive()
+            log.log(Level.WARNING, "sessions are in memory only (no REDIS_URL or REDIS_SENTINELS): at most " + config.maxActive()
                     + ", idle expiry " + config.idleTtl() + "; a rotation loses this replica's sessions");
             return new LocalSessionStore(config, ticker, clock);
         }

@@ -87,13 +87,43 @@ class SettingsTest {
         assertThat(Settings.parseDuration("fifteen"), is((Duration) null));
     }
 
-    @Test
-    void everyDocumentedVariableSetsAKeyThatApplicationYamlDefines() {
-        Config file = Config.builder()
+    private static Config applicationYaml() {
+        return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .addSource(ConfigSources.file(Path.of("application.yaml")))
                 .build();
+    }
+
+    @Test
+    void bareSecondsAreADuration() {
+        assertThat(Settings.parseDuration("30"), is(Duration.ofSeconds(30)));
+        assertThat(Settings.parseDuration("0"), is(Duration.ZERO));
+        LifecycleConfig c = lifecycle(Map.of("ROTOR_DRAIN_PERIOD", "5", "ROTOR_DRAIN_TIMEOUT", "30"));
+        assertThat(c.drainPeriod(), is(Duration.ofSeconds(5)));
+        assertThat(c.drainTimeout(), is(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void everyDurationDefaultAlsoParsesWrittenAsBareSeconds() {
+        // every duration setting reads through parseDuration: a whole-second default written
+        // the gunicorn way must mean the same
+        Config file = applicationYaml();
+        int seen = 0;
+        for (String key : EnvOverrides.KEYS.values()) {
+            String text = file.get(key).asString().orElse("");
+            Duration d = text.startsWith("PT") ? Settings.parseDuration(text) : null;
+            if (d != null && d.toMillis() % 1000 == 0) {
+                assertThat(key, Settings.parseDuration(String.valueOf(d.toSeconds())), is(d));
+                seen++;
+            }
+        }
+        assertThat("whole-second duration defaults found", seen > 5, is(true));
+    }
+
+    @Test
+    void everyDocumentedVariableSetsAKeyThatApplicationYamlDefines() {
+        Config file = applicationYaml();
         EnvOverrides.KEYS.forEach((variable, key) ->
                 assertThat(variable + " -> " + key + " must exist in application.yaml", file.get(key).exists(), is(true)));
     }

@@ -1,6 +1,7 @@
 package dev.rotor.deploy;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -34,6 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * locked down, spread and sized the way the README promises.
  */
 class KubernetesManifestsTest {
+    /** The Secret example: outside base/, and not a .yaml file that kubectl apply -R would take. */
+    static final String SECRET_EXAMPLE = "k8s/examples/rotor-secrets.yaml.example";
+
     private static List<HasMetadata> objects;
 
     @BeforeAll
@@ -151,9 +156,86 @@ class KubernetesManifestsTest {
         var refs = rotorContainer().getEnvFrom().stream().filter(e -> e.getSecretRef() != null).toList();
         assertThat(refs.size(), is(1));
         assertThat("pods start without the secret", refs.getFirst().getSecretRef().getOptional(), is(true));
-        Secret example = (Secret) Manifests.parse(Files.readString(Manifests.ROOT.resolve("k8s/base/secret.example.yaml"))).getFirst();
+        Secret example = (Secret) Manifests.parse(Files.readString(Manifests.ROOT.resolve(SECRET_EXAMPLE))).getFirst();
         assertThat(example.getMetadata().getName(), is(refs.getFirst().getSecretRef().getName()));
+        assertThat("the chat key is what most users put there", example.getStringData().containsKey("TOGETHER_API_KEY"), is(true));
         example.getStringData().forEach((key, value) -> assertThat("placeholder only", value, containsString("change-me")));
+    }
+
+    /**
+     * {@code kubectl apply -R -f k8s/} takes every .yaml, .yml and .json file below k8s/: none
+     * of them may be a Secret (a placeholder would replace the real one).
+     */
+    @Test
+    void applyRecursiveNeverPicksUpASecret() throws Exception {
+        List<Path> picked;
+        try (var files = Files.walk(Manifests.ROOT.resolve("k8s"))) {
+            picked = files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().matches(".*\\.(yaml|yml|json)")).toList();
+        }
+        assertThat(picked, not(empty()));
+        Pattern secretKind = Pattern.compile("(?m)^kind:\\s*Secret\\s*$");
+        for (Path f : picked) {
+            assertThat(Manifests.ROOT.relativize(f) + " is a Secret that kubectl apply -R would apply",
+                       secretKind.matcher(Files.readString(f)).find(), is(false));
+        }
+        assertThat(SECRET_EXAMPLE + " must not look like a manifest to kubectl -R",
+                   SECRET_EXAMPLE.matches(".*\\.(yaml|yml|json)"), is(false));
+    }
+
+    /**
+     * The image is set in one place that every kustomization inherits: the one-line edit the
+     * deploying docs show (no kustomize binary), applied to a copy of k8s/, changes the image of
+     * k8s/ and of the evict overlay alike.
+     */
+    @Test
+    void theDocumentedImageEditReachesTheBaseAndTheEvictOverlay(@TempDir Path tmp) throws Exception {
+        String docs = Files.readString(Manifests.ROOT.resolve("docs/deploying.md"));
+        assertThat("the docs need no kustomize binary", docs, not(containsString("kustomize edit")));
+        Matcher sed = Pattern.compile("(?m)^sed -i '(s\\|[^']*)' k8s/base/kustomization\\.yaml$").matcher(docs);
+        assertThat("docs/deploying.md shows the one-line image edit of k8s/base/kustomization.yaml", sed.find(), is(true));
+        Path copy = tmp.resolve("k8s");
+        try (var files = Files.walk(Manifests.ROOT.resolve("k8s"))) {
+            for (Path f : files.toList()) {
+                Path target = copy.resolve(Manifests.ROOT.resolve("k8s").relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        Tools.assumeOnPath("sed", "the docs' image edit is a sed line");
+        List<String> command = List.of("sed", "-i", sed.group(1), "k8s/base/kustomization.yaml");
+        Tools.run(tmp, command).assertSucceeded(command);
+        String image = null;
+        for (String dir : List.of("", "overlays/evict")) {
+            Deployment d = Manifests.named(Manifests.parse(Manifests.renderKustomize(copy.resolve(dir))), Deployment.class, "rotor");
+            String rendered = d.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage();
+            assertThat("k8s/" + dir + " deploys the edited image", rendered, not(is("rotor:local")));
+            if (image != null) {
+                assertThat("k8s/" + dir, rendered, is(image));
+            }
+            image = rendered;
+        }
+        // and only the base sets it: an overlay with its own images: would not follow the edit
+        for (String kustomization : List.of("k8s/kustomization.yaml", "k8s/overlays/evict/kustomization.yaml")) {
+            assertThat(kustomization, Manifests.yamlFile(kustomization).containsKey("images"), is(false));
+        }
+    }
+
+    @Test
+    void rateLimitingIsOnBehindTheClusterNetworks() throws Exception {
+        Map<String, String> settings = Manifests.named(objects, ConfigMap.class, "rotor-settings-").getData();
+        AppSettings app = AppSettings.of(settings);
+        assertThat(app.admission().rateLimit().orElseThrow().limit(), is(600L));
+        assertThat(app.admission().rateLimit().orElseThrow().window(), is(java.time.Duration.ofMinutes(1)));
+        // common pod CIDRs: kubeadm/flannel 10.244/16, Calico 192.168/16, EKS VPCs in 172.16/12,
+        // CGNAT ranges some CNIs use; an ingress controller's pod sits in one of them
+        for (String ingressPod : List.of("10.244.1.7", "192.168.3.4", "172.20.9.1", "100.64.2.3")) {
+            assertThat(ingressPod, app.admission().trustedProxies().trusts(java.net.InetAddress.getByName(ingressPod)), is(true));
+        }
+        assertThat(app.admission().trustedProxies().trusts(java.net.InetAddress.getByName("203.0.113.7")), is(false));
     }
 
     private static void assertSelects(Map<String, String> selector, Map<String, String> labels) {

@@ -75,21 +75,29 @@ final class Manifests {
      * @return its rendered output
      */
     static String renderKustomize(String dir) {
+        return renderKustomize(ROOT.resolve(dir));
+    }
+
+    /**
+     * @param dir a kustomization folder anywhere (e.g. an edited copy of {@code k8s/})
+     * @return its rendered output
+     */
+    static String renderKustomize(Path dir) {
         assumeTrue(onPath("kubectl"), "kubectl is not on PATH: the k8s/ checks are skipped (install kubectl 1.27+ to run them)");
         try {
             Path out = Files.createTempFile("rotor-kustomize", ".yaml");
             try {
-                Process p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve(dir).toString())
+                Process p = new ProcessBuilder("kubectl", "kustomize", dir.toString())
                         .redirectErrorStream(true)
                         .redirectOutput(out.toFile())
                         .start();
                 if (!p.waitFor(60, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    throw new AssertionError("kubectl kustomize k8s/ did not finish within 60 s");
+                    throw new AssertionError("kubectl kustomize " + dir + " did not finish within 60 s");
                 }
                 String text = Files.readString(out, StandardCharsets.UTF_8);
                 if (p.exitValue() != 0) {
-                    throw new AssertionError("kubectl kustomize k8s/ failed (" + p.exitValue() + "):\n" + text);
+                    throw new AssertionError("kubectl kustomize " + dir + " failed (" + p.exitValue() + "):\n" + text);
                 }
                 return text;
             } finally {
@@ -153,7 +161,7 @@ final class Manifests {
         return new Yaml(new SafeConstructor(new LoaderOptions()));
     }
 
-    private static boolean onPath(String command) {
+    static boolean onPath(String command) {
         String path = System.getenv().getOrDefault("PATH", "");
         for (String dir : path.split(java.io.File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {

@@ -3,6 +3,8 @@ package dev.rotor.redis;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.rotor.support.RedisTestServer;
 
@@ -11,14 +13,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.lessThan;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The shared client against a real redis-server that the test kills, restarts and freezes.
+ * The circuit's clock is the test's: time passes only when a test says so.
  */
 class SharedRedisTest {
+    private static final Duration OPEN_FOR = Duration.ofMillis(300);
+    private final AtomicLong nanos = new AtomicLong();
     private RedisTestServer server;
     private SharedRedis redis;
 
@@ -26,8 +32,8 @@ class SharedRedisTest {
     void start() {
         server = RedisTestServer.startNew();
         RedisConfig config = new RedisConfig(Optional.of(URI.create(server.url())), 4, Duration.ofMillis(200),
-                                             Duration.ofMillis(200), Duration.ofMillis(100), 3, Duration.ofMillis(300));
-        redis = new SharedRedis(config, System::nanoTime);
+                                             Duration.ofMillis(200), Duration.ofMillis(100), 3, OPEN_FOR);
+        redis = new SharedRedis(config, nanos::get);
     }
 
     @AfterEach
@@ -52,9 +58,23 @@ class SharedRedisTest {
             assertThrows(RedisUnavailableException.class, () -> redis.execute(j -> j.ping()));
         }
         assertThat(redis.circuit().state(), is(CircuitState.OPEN));
-        long start = System.nanoTime();
-        assertThrows(RedisUnavailableException.class, () -> redis.execute(j -> j.ping()));
-        assertThat("an open circuit answers at once", System.nanoTime() - start, lessThan(Duration.ofMillis(5).toNanos()));
+        // Redis is back, but the circuit stays open until its clock says so: a call must fail
+        // without a connection or a command reaching the server
+        server.start();
+        long connections = server.stat("total_connections_received");
+        long commands = server.stat("total_commands_processed");
+        AtomicBoolean ran = new AtomicBoolean();
+        RedisUnavailableException refused = assertThrows(RedisUnavailableException.class,
+                                                         () -> redis.execute(j -> ran.getAndSet(true)));
+        assertThat(refused.getMessage(), containsString("circuit is OPEN"));
+        assertThat("the operation never ran", ran.get(), is(false));
+        // each stat() opens one connection and runs one INFO of its own
+        assertThat("connections the server saw", server.stat("total_connections_received"), is(connections + 2));
+        assertThat("commands the server ran", server.stat("total_commands_processed"), is(commands + 2));
+        // the same count sees a call that does go through, once the circuit may probe again
+        nanos.addAndGet(OPEN_FOR.toNanos());
+        assertThat(redis.execute(j -> j.ping()), is("PONG"));
+        assertThat(server.stat("total_connections_received"), greaterThanOrEqualTo(connections + 4));
     }
 
     @Test
@@ -64,23 +84,30 @@ class SharedRedisTest {
             assertThrows(RedisUnavailableException.class, () -> redis.execute(j -> j.ping()));
         }
         server.start();
-        dev.rotor.support.Await.until("circuit to close", Duration.ofSeconds(5), () -> {
-            try {
-                return "PONG".equals(redis.execute(j -> j.ping()));
-            } catch (RedisUnavailableException e) {
-                return false;
-            }
-        });
+        assertThrows(RedisUnavailableException.class, () -> redis.execute(j -> j.ping()));
+        assertThat("still open before its time is up", redis.circuit().state(), is(CircuitState.OPEN));
+        nanos.addAndGet(OPEN_FOR.toNanos());
+        assertThat("the half-open probe", redis.execute(j -> j.ping()), is("PONG"));
         assertThat(redis.circuit().state(), is(CircuitState.CLOSED));
     }
 
     @Test
     void frozenRedisCostsAtMostTheReplyTimeoutPerCall() {
-        redis.execute(j -> j.ping());
+        assertThat("each pooled connection reads with the reply timeout", redis.execute(j -> j.getConnection().getSoTimeout()),
+                   is(200));
         server.pause();
-        long start = System.nanoTime();
-        assertThrows(RedisUnavailableException.class, () -> redis.execute(j -> j.ping()));
-        long took = System.nanoTime() - start;
-        assertThat("bounded by the 200 ms reply timeout plus a margin", took, lessThan(Duration.ofMillis(700).toNanos()));
+        // the reply timeout, not a longer wait, ends the call: the cause is the socket's read
+        // timeout (a call that waited for Redis to wake would never end while it is frozen)
+        RedisUnavailableException failed = assertThrows(RedisUnavailableException.class, () -> redis.execute(j -> j.ping()));
+        assertThat(causes(failed), containsString("SocketTimeoutException"));
+        assertThat(redis.active(), is(0));
+    }
+
+    private static String causes(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            b.append(c.getClass().getName()).append(": ").append(c.getMessage()).append('\n');
+        }
+        return b.toString();
     }
 }

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.rotor.config.EnvOverrides;
 
@@ -18,11 +20,18 @@ import dev.rotor.config.EnvOverrides;
  * The built jar run as a real subprocess, as an operator would run it: {@code java -jar
  * target/rotor.jar} with environment variables. Output goes to a file the test can read;
  * the process is stopped by its own PID when the test ends.
+ *
+ * <p>Unless the test gives a {@code PORT}, the replica binds port 0 and {@link #port()} reads
+ * the port it got from its log (Helidon's {@code http://127.0.0.1:PORT bound for socket
+ * '@default'}): a port picked by the test and freed before the child binds it can be taken
+ * in between by a suite running in parallel.
  */
 public final class JarProcess implements AutoCloseable {
+    private static final Pattern BOUND = Pattern.compile("http://[^\\s]+:(\\d+) bound for socket '@default'");
+
     private final Process process;
     private final Path log;
-    private final int port;
+    private volatile int port;
 
     private JarProcess(Process process, Path log, int port) {
         this.process = process;
@@ -31,7 +40,7 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /**
-     * @param env environment for the replica; PORT is added (a free port) unless given
+     * @param env environment for the replica; {@code PORT=0} (any free port) unless given
      * @return the started process (not yet necessarily listening)
      */
     public static JarProcess start(Map<String, String> env) {
@@ -39,7 +48,7 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /**
-     * @param env     environment for the replica; PORT is added (a free port) unless given
+     * @param env     environment for the replica; {@code PORT=0} (any free port) unless given
      * @param jvmArgs JVM options placed before {@code -jar}
      * @return the started process
      */
@@ -57,17 +66,32 @@ public final class JarProcess implements AutoCloseable {
      * which execs the JVM, so the PID is the replica's) in the project's folder.
      *
      * @param script the script, relative to the project folder
-     * @param env    environment for the replica; PORT is added (a free port) unless given
+     * @param env    environment for the replica; {@code PORT=0} (any free port) unless given
      * @return the started process
      */
     public static JarProcess script(String script, Map<String, String> env) {
         return launch(List.of(Path.of(script).toAbsolutePath().toString()), env);
     }
 
+    /**
+     * A single-file Java program run against the built jar, as a user runs the examples:
+     * {@code java -cp target/rotor.jar examples/hello/HelloRotor.java}.
+     *
+     * @param program the source file, relative to the project folder
+     * @param env     environment; PORT is added (a free port) unless given
+     * @return the started process
+     */
+    public static JarProcess source(Path program, Map<String, String> env) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return launch(List.of(java, "-Xmx128m", "-cp", jar().toAbsolutePath().toString(),
+                              program.toAbsolutePath().toString()), env);
+    }
+
     private static JarProcess launch(List<String> command, Map<String, String> env) {
         try {
             Map<String, String> all = new HashMap<>(env);
-            int port = all.containsKey("PORT") ? Integer.parseInt(all.get("PORT")) : freePort();
+            // 0: the replica binds a free port itself and logs it (see port())
+            int port = Integer.parseInt(all.getOrDefault("PORT", "0"));
             all.put("PORT", String.valueOf(port));
             all.putIfAbsent("ROTOR_HOST", "127.0.0.1");
             Path log = Files.createTempFile("rotor-it-", ".log");
@@ -79,7 +103,8 @@ public final class JarProcess implements AutoCloseable {
                     .directory(log.getParent().toFile());
             // every documented variable, not only ROTOR_*: a developer's exported TOGETHER_API_KEY
             // or REDIS_URL must not reach the replica under test
-            builder.environment().keySet().removeIf(k -> k.startsWith("ROTOR_") || EnvOverrides.KEYS.containsKey(k));
+            builder.environment().keySet().removeIf(k -> k.startsWith("ROTOR_") || EnvOverrides.KEYS.containsKey(k)
+                    || EnvOverrides.ALIASES.containsKey(k) || EnvOverrides.WORKER_VARIABLES.contains(k));
             builder.environment().putAll(all);
             return new JarProcess(builder.start(), log, port);
         } catch (IOException e) {
@@ -88,7 +113,11 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /**
-     * @return a port that was free a moment ago
+     * A port that was free a moment ago. Racy when given to another process, which binds it
+     * later: only for servers that must keep one port across restarts (Redis), whose start
+     * can retry with another.
+     *
+     * @return the port
      */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -109,6 +138,7 @@ public final class JarProcess implements AutoCloseable {
      * @return this
      */
     public JarProcess awaitReady() {
+        int port = port();
         Await.until("replica ready on port " + port + "; log:\n" + output(), Duration.ofSeconds(30),
                     () -> !process.isAlive() || Http.status(port, "/observe/health/ready") == 200);
         if (!process.isAlive()) {
@@ -117,9 +147,26 @@ public final class JarProcess implements AutoCloseable {
         return this;
     }
 
-    /** @return public port */
+    /**
+     * The public port: the one the test gave, else the one the replica reported binding
+     * (waits for that line of its log).
+     *
+     * @return public port
+     */
     public int port() {
+        if (port > 0) {
+            return port;
+        }
+        Await.until("the replica to log its port", Duration.ofSeconds(30),
+                    () -> boundPort().isPresent() || !process.isAlive());
+        port = boundPort().orElseThrow(() -> new AssertionError("replica exited with " + process.exitValue()
+                + " before binding a port:\n" + output()));
         return port;
+    }
+
+    private java.util.OptionalInt boundPort() {
+        Matcher m = BOUND.matcher(output());
+        return m.find() ? java.util.OptionalInt.of(Integer.parseInt(m.group(1))) : java.util.OptionalInt.empty();
     }
 
     /** @return the process id */

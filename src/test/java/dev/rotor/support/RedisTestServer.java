@@ -27,6 +27,7 @@ public final class RedisTestServer implements AutoCloseable {
     private final Path binary;
     private final int port;
     private Process process;
+    private Path dir;
 
     private RedisTestServer(Path binary, int port) {
         this.binary = binary;
@@ -37,9 +38,26 @@ public final class RedisTestServer implements AutoCloseable {
      * @return a started server on a free port
      */
     public static RedisTestServer startNew() {
-        RedisTestServer server = new RedisTestServer(binary(), JarProcess.freePort());
-        server.start();
-        return server;
+        // Redis must keep its port across stop() and start(), so the test picks it; another
+        // suite may bind it between the pick and Redis's bind: then try another port
+        for (int attempt = 1; ; attempt++) {
+            RedisTestServer server = new RedisTestServer(binary(), JarProcess.freePort());
+            try {
+                server.start();
+                return server;
+            } catch (PortTakenException e) {
+                if (attempt == 5) {
+                    throw new IllegalStateException("redis-server found no free port in 5 attempts", e);
+                }
+            }
+        }
+    }
+
+    /** The server exited at once on its first start: its port was taken. */
+    private static final class PortTakenException extends RuntimeException {
+        PortTakenException(int port) {
+            super("redis-server exited at start; port " + port + " taken?", null, false, false);
+        }
     }
 
     /**
@@ -49,10 +67,17 @@ public final class RedisTestServer implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
+        boolean first = process == null;
         try {
+            if (dir == null) {
+                // whatever Redis writes (an RDB on a replica's full sync) goes here, not into the cwd
+                dir = Files.createTempDirectory("rotor-redis-");
+                dir.toFile().deleteOnExit();
+            }
             process = new ProcessBuilder(List.of(binary.toString(),
                                                  "--port", String.valueOf(port),
                                                  "--bind", "127.0.0.1",
+                                                 "--dir", dir.toString(),
                                                  "--save", "",
                                                  "--appendonly", "no",
                                                  "--protected-mode", "no"))
@@ -62,7 +87,16 @@ public final class RedisTestServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Await.until("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10), this::answersPing);
+        Process started = process;
+        // answering as this process: a PONG alone could come from another suite's server on the port
+        Await.until("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10),
+                    () -> !started.isAlive() || answersPing() && info("server", "process_id") == started.pid());
+        if (!started.isAlive()) {
+            if (first) {
+                throw new PortTakenException(port);
+            }
+            throw new IllegalStateException("redis-server exited at its restart on port " + port);
+        }
     }
 
     /**
@@ -113,6 +147,43 @@ public final class RedisTestServer implements AutoCloseable {
                 line.append((char) c);
             }
             return line.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One counter of {@code INFO stats}, read on a connection of its own (which the server's
+     * {@code total_connections_received} includes).
+     *
+     * @param field e.g. {@code total_connections_received} or {@code total_commands_processed}
+     * @return its value
+     */
+    public long stat(String field) {
+        return info("stats", field);
+    }
+
+    private long info(String section, String field) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write(("*2\r\n$4\r\nINFO\r\n$" + section.length() + "\r\n" + section + "\r\n")
+                                                   .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            int c;
+            while ((c = in.read()) != -1 && c != '\n') {
+                head.append((char) c);
+            }
+            if (head.isEmpty() || head.charAt(0) != '$') {
+                throw new IllegalStateException("INFO answered " + head);
+            }
+            int length = Integer.parseInt(head.substring(1).trim());
+            String body = new String(in.readNBytes(length), java.nio.charset.StandardCharsets.US_ASCII);
+            return body.lines()
+                    .filter(l -> l.startsWith(field + ":"))
+                    .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).trim()))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no " + field + " in INFO " + section));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,4 +1,4 @@
-package dev.rotor;
+package dev.rotor.lifecycle;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,13 +10,13 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 
 /** What a stop signal does when the drain starts, and when starting it fails. */
-class StopSignalTest {
+class StopSignalsTest {
     private final List<Integer> halted = new ArrayList<>();
 
     @Test
     void aDrainThatStartsLeavesTheProcessToIt() {
         List<String> calls = new ArrayList<>();
-        Main.onStopSignal(() -> calls.add("terminate"), halted::add);
+        StopSignals.onStopSignal(() -> calls.add("terminate"), halted::add);
         assertThat(calls, contains("terminate"));
         assertThat(halted, empty());
     }
@@ -24,9 +24,9 @@ class StopSignalTest {
     @Test
     void aDrainThatCannotStartEndsTheProcessRatherThanIgnoringTheSignal() {
         // what a replaced jar does: the drain's classes no longer load
-        Main.onStopSignal(() -> {
+        StopSignals.onStopSignal(() -> {
             throw new NoClassDefFoundError("dev/rotor/lifecycle/ReplicaLifecycle$1");
         }, halted::add);
-        assertThat(halted, contains(Main.EXIT_STOP_FAILED));
+        assertThat(halted, contains(StopSignals.EXIT_STOP_FAILED));
     }
 }

@@ -1,0 +1,67 @@
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Debian's HAProxy in front of the slots, as the compose file's front door: its configuration
+ * (one backend of ready replicas, one of live ones, active checks on the probe paths) and its
+ * process, whose log the harness reads to see servers go down.
+ */
+final class HaProxy {
+    private HaProxy() {
+    }
+
+    /** One backend of every slot, checked on {@code path} over HTTP/1.1. */
+    private static void backend(StringBuilder cfg, String name, String path, List<Slot> slots, String inter, int fall) {
+        cfg.append("""
+                backend %s
+                    balance roundrobin
+                    http-check send meth GET uri %s ver HTTP/1.1 hdr Host localhost
+                    http-check expect status 200
+                    default-server check inter %s fall %d rise 1
+                """.formatted(name, path, inter, fall));
+        for (Slot s : slots) {
+            for (int i = 0; i < s.ports.length; i++) {
+                cfg.append("    server r").append(s.index).append(i == 0 ? "" : "b").append(" 127.0.0.1:")
+                        .append(s.ports[i]).append('\n');
+            }
+        }
+    }
+
+    /** Debian's HAProxy in front of the slots, with active readiness checks. */
+    static Process start(Path dir, int port, List<Slot> slots, String inter, int fall) throws IOException {
+        StringBuilder cfg = new StringBuilder("""
+                global
+                    maxconn 4096
+                defaults
+                    mode http
+                    timeout connect 1s
+                    timeout client 30s
+                    timeout server 30s
+                    retries 3
+                    option redispatch
+                    # only a connection that failed is retried elsewhere (as deploy/haproxy.cfg):
+                    # an empty response may come from a request that already ran on a dying
+                    # replica, and retrying a POST would run it twice
+                    retry-on conn-failure
+                    http-request disable-l7-retry if !METH_GET !METH_HEAD
+                    # Helidon 4 refuses HTTP/1.0, which a bare "option httpchk GET /path" sends
+                    option httpchk
+                frontend front
+                    bind 127.0.0.1:%d
+                    # ready replicas first; when none is ready (every replica draining at once),
+                    # draining replicas still answer, so send the traffic to whichever is alive
+                    use_backend ready if { nbsrv(ready) gt 0 }
+                    default_backend alive
+                """.formatted(port));
+        backend(cfg, "ready", "/observe/health/ready", slots, inter, fall);
+        backend(cfg, "alive", "/observe/health/live", slots, inter, fall);
+        Path file = dir.resolve("haproxy.cfg");
+        Files.writeString(file, cfg.toString());
+        return new ProcessBuilder("haproxy", "-db", "-f", file.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("haproxy.log").toFile())
+                .start();
+    }
+}

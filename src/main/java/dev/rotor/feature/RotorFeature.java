@@ -1,0 +1,381 @@
+package dev.rotor.feature;
+
+import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+import dev.rotor.admission.Admission;
+import dev.rotor.admission.AdmissionConfig;
+import dev.rotor.admission.ClientIdentity;
+import dev.rotor.config.Settings;
+import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.lifecycle.Departure;
+import dev.rotor.lifecycle.ExitMode;
+import dev.rotor.lifecycle.FleetConfig;
+import dev.rotor.lifecycle.KubernetesConfig;
+import dev.rotor.lifecycle.LifecycleConfig;
+import dev.rotor.lifecycle.LifecycleHealthChecks;
+import dev.rotor.lifecycle.LifecycleMetrics;
+import dev.rotor.lifecycle.ReplicaLifecycle;
+import dev.rotor.lifecycle.ReplicaService;
+import dev.rotor.lifecycle.Rotation;
+import dev.rotor.lifecycle.RotationTrigger;
+import dev.rotor.lifecycle.StopSignals;
+import dev.rotor.lifecycle.StuckTrigger;
+import dev.rotor.redis.RedisConfig;
+import dev.rotor.redis.RedisMetrics;
+import dev.rotor.redis.SharedRedis;
+import dev.rotor.wire.Wire;
+import dev.rotor.wire.WireConfig;
+
+import io.helidon.common.Weighted;
+import io.helidon.config.Config;
+import io.helidon.health.HealthCheck;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpFeature;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.helidon.webserver.spi.ServerFeature;
+
+/**
+ * Rotation for any Helidon SE 4 application, from one line:
+ * <pre>
+ * WebServer.builder()
+ *         .config(config.get("server"))
+ *         .update(RotorFeature.create(config))      // rotation, probes, admission, deadlines
+ *         .routing(r -> r.get("/", (req, res) -> res.send("hello")))
+ *         .build()
+ *         .start();
+ * </pre>
+ * Configured from the {@code rotor} node (see {@code application.yaml}). Everything it builds
+ * (Redis, the wire, the rotation, admission) is built once here, started with the server and
+ * closed in reverse order when the replica leaves; the application hands its own parts to
+ * {@link #closeWhenLeaving} so that they close before the ones they use (Redis last).
+ *
+ * <p>It is a {@link ServerFeature} (filters and the status route on the public socket, the
+ * lifecycle tied to the server's start) and a builder update (the parts a feature cannot set
+ * once the server is built: the public listener's connections, size limits and error bodies,
+ * the observe feature, the admin socket).
+ */
+public final class RotorFeature implements ServerFeature, Weighted, Consumer<WebServerConfig.Builder>, AutoCloseable {
+    /**
+     * Before the application's routes (100) and security (800), after an access log (1000):
+     * admission and counting must see every public request first.
+     */
+    public static final double WEIGHT = 900;
+    static final String ADMIN_SOCKET = "admin";
+    private static final System.Logger LOG = System.getLogger(RotorFeature.class.getName());
+
+    private final String id;
+    private final Optional<Integer> adminPort;
+    private final Deque<AutoCloseable> closeables;
+    private final Optional<SharedRedis> redis;
+    private final Wire wire;
+    private final Rotation rotation;
+    private final Admission admission;
+    private final Departure departure;
+    private final Optional<StopSignals> signals;
+    private final Runnable perCountedRequest;
+    private final String redisNamespace;
+    private volatile WebServer server;
+
+    private RotorFeature(Builder b) {
+        Settings rotor = Settings.of(b.config).node("rotor");
+        LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
+        RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
+        FleetConfig fleet = FleetConfig.from(rotor.node("fleet"));
+        KubernetesConfig kubernetes = KubernetesConfig.from(rotor.node("kubernetes"),
+                                                            lifecycleConfig.exitMode() == ExitMode.EVICT);
+        AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
+        WireConfig wireConfig = WireConfig.from(rotor.node("wire"), admissionConfig.maxConcurrentRequests());
+        this.id = rotor.optionalString("replica-id").orElseGet(RotorFeature::randomId);
+        this.adminPort = rotor.optionalPort("admin-port");
+        this.perCountedRequest = b.perCountedRequest;
+        this.redisNamespace = fleet.redisNamespace();
+        this.signals = b.handleSignals ? Optional.of(StopSignals.install()) : Optional.empty();
+        LOG.log(Level.INFO, "replica " + id + " rotation settings: max-requests=" + lifecycleConfig.maxRequests()
+                + " max-requests-jitter=" + lifecycleConfig.maxRequestsJitter() + " min-lifetime=" + lifecycleConfig.minLifetime()
+                + " drain-period=" + lifecycleConfig.drainPeriod() + " drain-timeout=" + lifecycleConfig.drainTimeout()
+                + " shutdown-drain-period=" + lifecycleConfig.shutdownDrainPeriod() + " exit-mode="
+                + lifecycleConfig.exitMode().name().toLowerCase(java.util.Locale.ROOT) + " exit-code=" + lifecycleConfig.exitCode()
+                + " admin-port=" + adminPort.map(String::valueOf).orElse("(same as port)")
+                + " redis=" + redisConfig.safeUrl() + " redis-pool-max=" + redisConfig.poolMax());
+
+        Deque<AutoCloseable> parts = new ArrayDeque<>();
+        this.closeables = parts;
+        try {
+            this.redis = redisConfig.enabled()
+                    ? Optional.of(new SharedRedis(redisConfig, System::nanoTime)) : Optional.empty();
+            if (redis.isPresent()) {
+                parts.push(redis.get());
+                parts.push(new RedisMetrics(Metrics.globalRegistry(), redis.get()));
+            } else {
+                LOG.log(Level.INFO, "no REDIS_URL or REDIS_SENTINELS: this replica shares nothing with others; "
+                        + "everything that would live in Redis is local to it");
+            }
+            this.wire = new Wire(wireConfig, Wire.openFileLimit(), System::nanoTime, Metrics.globalRegistry());
+            parts.push(wire);
+            List<RotationTrigger> wireTriggers = wireConfig.stuckLimit() > 0
+                    ? List.of(new StuckTrigger(wire::stuck, wireConfig.stuckLimit())) : List.of();
+            this.rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
+                                           new SecureRandom(), wireTriggers);
+            parts.push(rotation);
+            parts.push(new LifecycleMetrics(Metrics.globalRegistry(), rotation.lifecycle()));
+            this.admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), Metrics.globalRegistry(),
+                                             Clock.systemUTC(), wire);
+            parts.push(admission);
+            this.departure = new Departure(rotation, this::closeAll, b.exit);
+            rotation.lifecycle().onExpiry(departure::leave);
+        } catch (RuntimeException e) {
+            closeAll();
+            throw e;
+        }
+    }
+
+    /**
+     * @param config the root configuration (the {@code rotor} node is read)
+     * @return the feature, with stop signals handled and {@code System.exit} to leave
+     */
+    public static RotorFeature create(Config config) {
+        return builder(config).build();
+    }
+
+    /**
+     * @param config the root configuration
+     * @return a builder for the less common choices
+     */
+    public static Builder builder(Config config) {
+        return new Builder(config);
+    }
+
+    /**
+     * Apply what must be set before the server is built, and add this feature.
+     *
+     * @param server the server builder
+     */
+    @Override
+    public void accept(WebServerConfig.Builder server) {
+        String observeSocket = adminPort.isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
+        server.featuresDiscoverServices(false)
+                .addFeature(this)
+                .addFeature(ObserveFeature.builder()
+                                    .observersDiscoverServices(false)
+                                    .addObserver(HealthObserver.builder()
+                                                         .details(true)
+                                                         .useSystemServices(false)
+                                                         .addChecks(LifecycleHealthChecks.create(rotation.lifecycle())
+                                                                            .toArray(new HealthCheck[0]))
+                                                         .build())
+                                    .addObserver(MetricsObserver.create())
+                                    .sockets(List.of(observeSocket))
+                                    .build());
+        admission.configure(server);
+        adminPort.ifPresent(port -> server.putSocket(ADMIN_SOCKET, socket -> socket.port(port).host(server.host())));
+    }
+
+    @Override
+    public void setup(ServerFeatureContext featureContext) {
+        ReplicaService status = new ReplicaService(rotation.lifecycle(), rotation.leakReport(), wire::stuck,
+                                                   wire::openConnections);
+        featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(status));
+        if (adminPort.isPresent()) {
+            featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status);
+        }
+    }
+
+    /** Admission and counting before every public route, and the lifecycle tied to the server. */
+    private final class PublicRoutes implements HttpFeature, Weighted {
+        private final ReplicaService status;
+
+        private PublicRoutes(ReplicaService status) {
+            this.status = status;
+        }
+
+        @Override
+        public void setup(HttpRouting.Builder routing) {
+            // admission first: a request it rejects never counts toward the quota
+            routing.addFilter(admission.filter())
+                    .addFilter(new CountingFilter(rotation.lifecycle(), perCountedRequest));
+            if (adminPort.isEmpty()) {
+                routing.register("/observe/replica", status);
+            }
+        }
+
+        @Override
+        public void afterStart(WebServer webServer) {
+            server = webServer;
+            closeables.push(webServer::stop);
+            wire.start();
+            rotation.start();
+            rotation.lifecycle().serving();
+            signals.ifPresent(s -> s.serving(RotorFeature.this::terminate));
+        }
+
+        @Override
+        public double weight() {
+            return WEIGHT;
+        }
+    }
+
+    /**
+     * Close this part when the replica leaves, before the ones created earlier (so an
+     * application's store that writes to Redis on close still has Redis).
+     *
+     * @param part the application's part
+     */
+    public void closeWhenLeaving(AutoCloseable part) {
+        closeables.push(part);
+    }
+
+    /**
+     * @param hook work for the moment the orchestrator may kill the process without warning
+     *             (liveness mode), such as writing what a shared store lacks
+     */
+    public void beforeRestart(Runnable hook) {
+        departure.beforeRestart(hook);
+    }
+
+    /** SIGTERM: drain (readiness down, in-flight requests finish), then stop and exit 0. */
+    public void terminate() {
+        rotation.lifecycle().terminate();
+    }
+
+    /** @return this replica's id (logs, metrics, {@code /observe/replica}) */
+    public String id() {
+        return id;
+    }
+
+    /** @return the shared Redis client, when {@code REDIS_URL} is set */
+    public Optional<SharedRedis> redis() {
+        return redis;
+    }
+
+    /** @return the prefix of every Redis key this service's replicas share, {@code rotor:<service>:} */
+    public String redisNamespace() {
+        return redisNamespace;
+    }
+
+    /** @return who the caller is, as admission sees it (trusted proxies only) */
+    public ClientIdentity identity() {
+        return admission.identity();
+    }
+
+    /** @return everything that decides when and how this replica rotates */
+    public Rotation rotation() {
+        return rotation;
+    }
+
+    /** @return the lifecycle */
+    public ReplicaLifecycle lifecycle() {
+        return rotation.lifecycle();
+    }
+
+    /** @return the server, once started */
+    public Optional<WebServer> server() {
+        return Optional.ofNullable(server);
+    }
+
+    /** @return the name of the socket that serves {@code /observe} */
+    public String observeSocket() {
+        return adminPort.isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
+    }
+
+    @Override
+    public String name() {
+        return "rotor";
+    }
+
+    @Override
+    public String type() {
+        return "rotor";
+    }
+
+    @Override
+    public double weight() {
+        return WEIGHT;
+    }
+
+    /** Stop the server and close every part in reverse order of creation, without exiting. */
+    @Override
+    public void close() {
+        closeAll();
+    }
+
+    private void closeAll() {
+        while (!closeables.isEmpty()) {
+            AutoCloseable c = closeables.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "failed to close " + c + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static String randomId() {
+        byte[] bytes = new byte[3];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** The less common choices. */
+    public static final class Builder {
+        private final Config config;
+        private IntConsumer exit = System::exit;
+        private boolean handleSignals = true;
+        private Runnable perCountedRequest = () -> { };
+
+        private Builder(Config config) {
+            this.config = config;
+        }
+
+        /**
+         * @param exit ends the process with a status in exit mode and on a stop signal
+         *             ({@code System::exit} by default; tests complete a future instead)
+         * @return this
+         */
+        public Builder exit(IntConsumer exit) {
+            this.exit = exit;
+            return this;
+        }
+
+        /**
+         * @param handle whether SIGTERM and SIGINT start the drain (default true; tests that run
+         *               several replicas in one JVM say false)
+         * @return this
+         */
+        public Builder handleSignals(boolean handle) {
+            this.handleSignals = handle;
+            return this;
+        }
+
+        /**
+         * @param work extra work for each request that counts toward the quota (the
+         *             demonstration leak)
+         * @return this
+         */
+        public Builder perCountedRequest(Runnable work) {
+            this.perCountedRequest = work;
+            return this;
+        }
+
+        /**
+         * @return the feature, its parts built (Redis, the wire, the rotation, admission)
+         * @throws dev.rotor.config.InvalidSettingException when a setting cannot be used
+         */
+        public RotorFeature build() {
+            return new RotorFeature(this);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.rotor.logging;
+
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import dev.rotor.lifecycle.CountingFilter;
+
+import io.helidon.common.Weighted;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.HttpFeature;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.spi.ServerFeature;
+
+/**
+ * {@code ROTOR_ACCESS_LOG}: one INFO line per public request on logger {@code rotor.access},
+ * in logfmt so that both people and log pipelines read it:
+ * <pre>
+ * method=POST path=/api/sessions status=201 bytes=87 duration_ms=1.520 client=ip:203.0.113.7
+ * </pre>
+ * <ul>
+ *     <li>{@code path} is the path as sent, without its query: a query string may carry
+ *     secrets (tokens, keys) that must not reach a log store.</li>
+ *     <li>{@code client} is the client as admission identifies it: {@code ip:<address>}
+ *     (through trusted proxies only) or {@code key:<SHA-256 prefix>} when an
+ *     {@code X-Api-Key} is sent. The key itself is never written.</li>
+ *     <li>{@code bytes} is what went on the wire for the response, status line and headers
+ *     included (nginx's {@code $bytes_sent}; Helidon counts it for streamed and fixed bodies
+ *     alike); {@code duration_ms} runs from the filter to the moment the response was sent,
+ *     error responses included.</li>
+ * </ul>
+ * Nothing under {@code /observe} is logged (probes would drown the requests). Requests that
+ * Helidon refuses before routing (a malformed request line, headers over the size limit) never
+ * reach a filter and are not logged. The feature runs at Helidon's own access-log weight (1000),
+ * ahead of the routes' filters (100), so requests that admission rejects (429, 503) are logged.
+ * Lines are INFO: a {@code LOG_LEVEL} above INFO hides them like every other INFO line.
+ */
+public final class AccessLogFeature implements ServerFeature, Weighted {
+    /** Logger of the access lines. */
+    public static final String LOGGER = "rotor.access";
+    /** Helidon's own access log weight: before security (800) and routing (100). */
+    private static final double WEIGHT = 1000;
+    private static final Logger LOG = Logger.getLogger(LOGGER);
+
+    private final boolean enabled;
+    private final Function<ServerRequest, String> client;
+    private final LongSupplier nanoClock;
+
+    private AccessLogFeature(boolean enabled, Function<ServerRequest, String> client, LongSupplier nanoClock) {
+        this.enabled = enabled;
+        this.client = client;
+        this.nanoClock = nanoClock;
+    }
+
+    /**
+     * @param enabled whether to log ({@code rotor.access-log}); when off the feature adds nothing
+     * @param client  names the client of a request without revealing its credentials
+     * @return the feature, for {@code WebServerConfig.Builder#addFeature}
+     */
+    public static AccessLogFeature create(boolean enabled, Function<ServerRequest, String> client) {
+        return create(enabled, client, System::nanoTime);
+    }
+
+    static AccessLogFeature create(boolean enabled, Function<ServerRequest, String> client, LongSupplier nanoClock) {
+        return new AccessLogFeature(enabled, client, nanoClock);
+    }
+
+    @Override
+    public void setup(ServerFeatureContext features) {
+        if (enabled) {
+            // the public listener only; an admin listener carries nothing but /observe
+            features.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new Routing());
+        }
+    }
+
+    @Override
+    public String name() {
+        return "rotor-access-log";
+    }
+
+    @Override
+    public String type() {
+        return "rotor-access-log";
+    }
+
+    @Override
+    public double weight() {
+        return WEIGHT;
+    }
+
+    private final class Routing implements HttpFeature, Weighted {
+        @Override
+        public void setup(HttpRouting.Builder routing) {
+            routing.addFilter(this::filter);
+        }
+
+        @Override
+        public double weight() {
+            return WEIGHT;
+        }
+
+        private void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            if (CountingFilter.isObservePath(req.path().path()) || !LOG.isLoggable(Level.INFO)) {
+                chain.proceed();
+                return;
+            }
+            long start = nanoClock.getAsLong();
+            // read now: a service registered under a prefix sees its path relative to it
+            String method = req.prologue().method().text();
+            String path = req.path().rawPath();
+            // when sent, not when the chain returns: a handler's exception is answered by the
+            // error handlers after it has left this filter, and that answer is what the client got
+            res.whenSent(() -> LOG.info(AccessLine.of(method, path, res.status().code(), res.bytesWritten(),
+                                                      nanoClock.getAsLong() - start, client.apply(req))));
+            chain.proceed();
+        }
+    }
+}

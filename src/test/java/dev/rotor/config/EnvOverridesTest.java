@@ -1,0 +1,82 @@
+package dev.rotor.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import dev.rotor.lifecycle.LifecycleConfig;
+import dev.rotor.wire.WireConfig;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+
+/** The original deployment's gunicorn variables, as aliases and as startup warnings. */
+class EnvOverridesTest {
+    private static LifecycleConfig lifecycle(Map<String, String> env) {
+        return LifecycleConfig.from(Settings.of(ConfigLoader.load(env, Map.of())).node("rotor").node("lifecycle"));
+    }
+
+    @Test
+    void gunicornRotationVariablesSetTheQuotaAndTheDrainTimeout() {
+        LifecycleConfig c = lifecycle(Map.of("GUNICORN_MAX_REQUESTS", "5",
+                                             "GUNICORN_MAX_REQUESTS_JITTER", "0",
+                                             "GUNICORN_GRACEFUL_TIMEOUT", "30"));
+        assertThat(c.maxRequests(), is(5L));
+        assertThat(c.maxRequestsJitter(), is(0L));
+        assertThat(c.drainTimeout(), is(java.time.Duration.ofSeconds(30)));
+        assertThat(EnvOverrides.notices(Map.of("GUNICORN_MAX_REQUESTS", "5")), is(empty()));
+    }
+
+    @Test
+    void theRotorNameWinsAndOneWarningNamesBoth() {
+        Map<String, String> env = Map.of("GUNICORN_MAX_REQUESTS", "5", "ROTOR_MAX_REQUESTS", "30");
+        assertThat(lifecycle(env).maxRequests(), is(30L));
+        List<String> notices = EnvOverrides.notices(env);
+        assertThat(notices, hasSize(1));
+        assertThat(notices.get(0), containsString("GUNICORN_MAX_REQUESTS=5 and ROTOR_MAX_REQUESTS=30 are both set: "
+                                                          + "ROTOR_MAX_REQUESTS wins"));
+    }
+
+    @Test
+    void workersIsExplainedOnceEvenWhenBothNamesAreSet() {
+        List<String> notices = EnvOverrides.notices(Map.of("WORKERS", "4", "GUNICORN_WORKERS", "2"));
+        assertThat(notices, hasSize(1));
+        assertThat(notices.get(0), containsString("WORKERS=4 and GUNICORN_WORKERS=2"));
+        assertThat(notices.get(0), containsString("virtual threads"));
+        assertThat(notices.get(0), containsString("--scale app=N"));
+        assertThat(notices.get(0), containsString("at least 2"));
+        assertThat(EnvOverrides.notices(Map.of("GUNICORN_WORKERS", "3")).get(0), containsString("GUNICORN_WORKERS=3 (gunicorn"));
+    }
+
+    @Test
+    void everyAliasStandsForADocumentedVariable() {
+        EnvOverrides.ALIASES.forEach((alias, variable) -> assertThat(alias + " -> " + variable,
+                EnvOverrides.KEYS.containsKey(variable), is(true)));
+    }
+
+    @Test
+    void gunicornTimeoutSetsTheRequestTimeoutInBareSeconds() {
+        WireConfig wire = WireConfig.from(Settings.of(ConfigLoader.load(Map.of("GUNICORN_TIMEOUT", "30"), Map.of()))
+                                                  .node("rotor").node("wire"), 50);
+        assertThat(wire.requestTimeout(), is(java.time.Duration.ofSeconds(30)));
+        assertThat(EnvOverrides.notices(Map.of("GUNICORN_TIMEOUT", "30")), is(empty()));
+    }
+
+    @Test
+    void everyAliasIsInTheReadmeGunicornTable() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        String section = readme.substring(readme.indexOf("## Coming from gunicorn"), readme.indexOf("## Reference"));
+        for (String alias : EnvOverrides.ALIASES.keySet()) {
+            assertThat(alias + " in the README's gunicorn table", section.contains("`" + alias + "`"), is(true));
+        }
+        for (String variable : EnvOverrides.WORKER_VARIABLES) {
+            assertThat(variable + " in the README's gunicorn table", section.contains("`" + variable + "`"), is(true));
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.rotor.deploy;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.rotor.lifecycle.LifecycleConfig;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.isIn;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+/**
+ * {@code render.yaml} against Render's Blueprint spec (https://render.com/docs/blueprint-spec)
+ * and the app: a deploy never cuts a drain, everything runs in one region, the user's secrets
+ * are asked for in the Dashboard, and rate limiting is on behind Render's proxy.
+ */
+class RenderBlueprintTest {
+    /** Render's regions (Blueprint spec, region field). */
+    private static final List<String> REGIONS = List.of("oregon", "ohio", "virginia", "frankfurt", "singapore");
+
+    private final List<Map<String, Object>> services = services();
+    private final Map<String, Object> web = services.stream().filter(s -> "web".equals(s.get("type"))).findFirst().orElseThrow();
+    private final Map<String, Map<String, Object>> env = env(web);
+
+    @Test
+    void renderWaitsForTheWholeDrainAfterSigterm() {
+        Object delay = web.get("maxShutdownDelaySeconds");
+        assertThat("maxShutdownDelaySeconds (Render's default is 30 s)", delay, notNullValue());
+        int seconds = (Integer) delay;
+        assertThat("the spec's range", seconds, lessThanOrEqualTo(300));
+        LifecycleConfig lifecycle = AppSettings.of(values()).lifecycle();
+        // on SIGTERM: readiness down for the shutdown drain, then in-flight work, bounded by the drain timeout
+        long needed = lifecycle.drainTimeout().plus(lifecycle.shutdownDrainPeriod()).toSeconds();
+        assertThat("maxShutdownDelaySeconds >= drain timeout + shutdown drain", (long) seconds, greaterThanOrEqualTo(needed));
+    }
+
+    @Test
+    void everyServiceNamesOneRegion() {
+        String region = String.valueOf(web.get("region"));
+        assertThat(region, isIn(REGIONS));
+        for (Map<String, Object> s : services) {
+            assertThat(s.get("name") + " region (Key Value is private to its region)", String.valueOf(s.get("region")), is(region));
+        }
+    }
+
+    @Test
+    void theDashboardAsksForTheKeyAndTheGeoIpUrl() {
+        for (String key : List.of("TOGETHER_API_KEY", "ROTOR_GEOIP_URL")) {
+            Map<String, Object> v = env.get(key);
+            assertThat(key + " is declared", v, notNullValue());
+            assertThat(key + " sync: false", v.get("sync"), is(false));
+            assertThat(key + " has no value in the file", v.containsKey("value"), is(false));
+        }
+    }
+
+    @Test
+    void rateLimitingIsOnBehindRendersProxy() throws Exception {
+        AppSettings app = AppSettings.of(values());
+        assertThat(app.admission().rateLimit().orElseThrow().limit(), is(600L));
+        assertThat(app.admission().rateLimit().orElseThrow().window(), is(java.time.Duration.ofMinutes(1)));
+        assertThat("Render's proxy, on its private network", app.admission().trustedProxies().trusts(java.net.InetAddress.getByName("10.204.3.7")), is(true));
+        assertThat(app.admission().trustedProxies().trusts(java.net.InetAddress.getByName("203.0.113.7")), is(false));
+    }
+
+    private Map<String, String> values() {
+        Map<String, String> values = new HashMap<>();
+        env.forEach((k, v) -> {
+            if (v.get("value") != null) {
+                values.put(k, String.valueOf(v.get("value")));
+            }
+        });
+        return values;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> services() {
+        try {
+            return (List<Map<String, Object>>) Manifests.yamlFile("render.yaml").get("services");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Object>> env(Map<String, Object> service) {
+        Map<String, Map<String, Object>> out = new HashMap<>();
+        ((List<Map<String, Object>>) service.get("envVars")).forEach(v -> out.put((String) v.get("key"), v));
+        return out;
+    }
+}
