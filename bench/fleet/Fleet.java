@@ -10,7 +10,7 @@ import java.util.Map;
  * error, latency, rotation, restart and each replica's RSS once a second.
  *
  * <pre>
- * bench/fleet/run steady            # or: quick steady-kubelet leak overload kubelet-backoff fleet-lease redis-outage upstream-hang
+ * bench/fleet/run steady            # or: quick steady-kubelet leak overload kubelet-backoff fleet-lease redis-outage redis-failover upstream-hang
  * </pre>
  *
  * A multi-file source program (JDK 22+: {@code java Fleet.java} compiles its siblings on
@@ -23,7 +23,8 @@ import java.util.Map;
  *   <li>{@link HaProxy}: its configuration and process;</li>
  *   <li>{@link Load}, {@link Client}, {@link Recorder}: the load and what it saw;</li>
  *   <li>{@link Report}, {@link ReplicaLogs}, {@link Events}: the numbers and where they come from;</li>
- *   <li>{@link Plots}: SVG plots; {@link ChatStandIn}: a chat upstream that can hang.</li>
+ *   <li>{@link Plots}: SVG plots; {@link ChatStandIn}: a chat upstream that can hang;</li>
+ *   <li>{@link RedisFailover}: the {@code redis-failover} scenario and its Sentinel group.</li>
  * </ul>
  * Everything binds to 127.0.0.1; every loop is bounded in time; every process is stopped by PID.
  */

@@ -21,8 +21,9 @@ import java.util.jar.JarFile;
  */
 final class Scenarios {
     static final List<String> NAMES = List.of("quick", "steady", "steady-kubelet", "leak", "overload",
-                                              "kubelet-backoff", "fleet-lease", "redis-outage", "upstream-hang");
-    private static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
+                                              "kubelet-backoff", "fleet-lease", "redis-outage", "redis-failover",
+                                              "upstream-hang");
+    static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
     private Scenarios() {
     }
@@ -39,6 +40,7 @@ final class Scenarios {
             case "kubelet-backoff" -> kubeletBackoff(out, md, seconds > 0 ? seconds : 150);
             case "fleet-lease" -> fleetLease(out, md, seconds > 0 ? seconds : 180);
             case "redis-outage" -> redisOutage(out, md, seconds > 0 ? seconds : 60);
+            case "redis-failover" -> RedisFailover.run(out, md, seconds > 0 ? seconds : 60);
             case "upstream-hang" -> upstreamHang(out, md, seconds > 0 ? seconds : 60);
             default -> throw new IllegalArgumentException("unknown scenario " + name + "; one of " + NAMES);
         };
