@@ -37,7 +37,8 @@ class ComposeFrontTest {
     private static final List<String> USER_VARIABLES = List.of(
             "TOGETHER_API_KEY", "ROTOR_GEOIP_URL", "ROTOR_RATE_LIMIT", "MAX_CONCURRENT_REQUESTS",
             "MAX_ACTIVE_INSTANCES", "TOGETHER_API_TIMEOUT");
-    private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{([A-Z0-9_]+)(?::?-([^}]*))?}");
+    /** {@code ${VAR:-default}} (unset or empty: default) and {@code ${VAR-default}} (unset only). */
+    private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{([A-Z0-9_]+)(?:(:?)-([^}]*))?}");
 
     private final Map<String, Map<String, Object>> services = services();
     private final Haproxy haproxy = Haproxy.read();
@@ -208,7 +209,10 @@ class ComposeFrontTest {
         return env;
     }
 
-    /** The replicas' environment as compose builds it: {@code ${VAR:-default}} from the user's values, else the default. */
+    /**
+     * The replicas' environment as compose builds it: {@code ${VAR:-default}} from the user's
+     * values, else the default; {@code ${VAR-default}} keeps a value the user set to empty.
+     */
     static Map<String, String> resolve(Map<String, Object> env, Map<String, String> user) {
         Map<String, String> out = new HashMap<>();
         env.forEach((k, v) -> {
@@ -216,8 +220,8 @@ class ComposeFrontTest {
             StringBuilder sb = new StringBuilder();
             while (m.find()) {
                 String value = user.get(m.group(1));
-                if (value == null || value.isEmpty()) {
-                    value = m.group(2) == null ? "" : m.group(2);
+                if (value == null || (value.isEmpty() && !"".equals(m.group(2)))) {
+                    value = m.group(3) == null ? "" : m.group(3);
                 }
                 m.appendReplacement(sb, Matcher.quoteReplacement(value));
             }
