@@ -209,7 +209,7 @@ class KubernetesManifestsTest {
         List<String> command = List.of("sed", "-i", sed.group(1), "k8s/base/kustomization.yaml");
         Tools.run(tmp, command).assertSucceeded(command);
         String image = null;
-        for (String dir : List.of("", "overlays/evict")) {
+        for (String dir : List.of("", "overlays/evict", "overlays/redis-ha")) {
             Deployment d = Manifests.named(Manifests.parse(Manifests.renderKustomize(copy.resolve(dir))), Deployment.class, "rotor");
             String rendered = d.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage();
             assertThat("k8s/" + dir + " deploys the edited image", rendered, not(is("rotor:local")));
@@ -219,7 +219,8 @@ class KubernetesManifestsTest {
             image = rendered;
         }
         // and only the base sets it: an overlay with its own images: would not follow the edit
-        for (String kustomization : List.of("k8s/kustomization.yaml", "k8s/overlays/evict/kustomization.yaml")) {
+        for (String kustomization : List.of("k8s/kustomization.yaml", "k8s/overlays/evict/kustomization.yaml",
+                                                   "k8s/overlays/redis-ha/kustomization.yaml")) {
             assertThat(kustomization, Manifests.yamlFile(kustomization).containsKey("images"), is(false));
         }
     }

@@ -39,6 +39,7 @@ final class Manifests {
     /** Kind -> API type; a kind k8s/ starts using must be added here to be checked. */
     private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of(
             "Deployment", Deployment.class,
+            "StatefulSet", io.fabric8.kubernetes.api.model.apps.StatefulSet.class,
             "Service", Service.class,
             "ConfigMap", ConfigMap.class,
             "Secret", Secret.class,
