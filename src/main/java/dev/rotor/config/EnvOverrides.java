@@ -84,6 +84,7 @@ public final class EnvOverrides {
         m.put("ROTOR_ROTATION_LEASE_TTL", "rotor.fleet.lease-ttl");
         m.put("ROTOR_ROTATION_LEASE_RETRY", "rotor.fleet.lease-retry");
         m.put("ROTOR_ROTATION_LEASE_HOLD", "rotor.fleet.lease-hold");
+        m.put("ROTOR_ROTATION_LEASE_OUTAGE_WAIT", "rotor.fleet.lease-outage-wait");
         m.put("ROTOR_LEAK_REPORT", "rotor.fleet.leak-report");
         m.put("ROTOR_LEAK_REPORT_WARMUP", "rotor.fleet.leak-report-warmup");
         m.put("ROTOR_LEAK_REPORT_TOP", "rotor.fleet.leak-report-top");

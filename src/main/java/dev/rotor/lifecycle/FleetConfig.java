@@ -15,6 +15,9 @@ import dev.rotor.config.Settings;
  * @param leakReport             whether to take class histograms for the leak report
  * @param leakReportWarmup       when after serving begins the baseline histogram is taken
  * @param leakReportTop          classes named in the report
+ * @param leaseOutageWait        with Redis unreachable, how long a replica whose trigger fired keeps serving
+ *                               for Redis to return (a Sentinel failover takes seconds) before rotating
+ *                               on the quota's jitter alone
  */
 public record FleetConfig(String serviceName,
                           int maxConcurrentRotations,
@@ -23,7 +26,26 @@ public record FleetConfig(String serviceName,
                           Duration leaseHold,
                           boolean leakReport,
                           Duration leakReportWarmup,
-                          int leakReportTop) {
+                          int leakReportTop,
+                          Duration leaseOutageWait) {
+    /**
+     * Settings that rotate at once when Redis is unreachable (no outage wait).
+     *
+     * @param serviceName            service name
+     * @param maxConcurrentRotations slots
+     * @param leaseTtl               slot expiry
+     * @param leaseRetry             how often a waiting replica asks again
+     * @param leaseHold              how long a leaving replica keeps its slot
+     * @param leakReport             whether to take class histograms
+     * @param leakReportWarmup       when the baseline histogram is taken
+     * @param leakReportTop          classes named in the report
+     */
+    public FleetConfig(String serviceName, int maxConcurrentRotations, Duration leaseTtl, Duration leaseRetry,
+                       Duration leaseHold, boolean leakReport, Duration leakReportWarmup, int leakReportTop) {
+        this(serviceName, maxConcurrentRotations, leaseTtl, leaseRetry, leaseHold, leakReport, leakReportWarmup,
+             leakReportTop, Duration.ZERO);
+    }
+
     /**
      * @return the prefix of every Redis key the service's replicas share, {@code rotor:<service-name>:}
      *         (rotation slots, rate-limit counts, the replica count, sessions)
@@ -48,6 +70,7 @@ public record FleetConfig(String serviceName,
                                s.duration("lease-hold", Duration.ZERO, Duration.ofMinutes(10)),
                                s.bool("leak-report"),
                                s.duration("leak-report-warmup", Duration.ZERO, Duration.ofHours(24)),
-                               s.integer("leak-report-top", 1, 100));
+                               s.integer("leak-report-top", 1, 100),
+                               s.duration("lease-outage-wait", Duration.ZERO, Duration.ofMinutes(10)));
     }
 }

@@ -12,8 +12,12 @@ import dev.rotor.redis.SharedRedis;
  * A fleet-wide bound on replicas draining at once, kept in Redis: a sorted set of holders
  * scored by expiry (Redis's own clock), updated by one atomic script
  * ({@code rotation_acquire.lua}). A slot frees itself when its lease expires, so a holder
- * killed with SIGKILL blocks the fleet for one TTL at most. With Redis unreachable every replica may rotate (the quota's jitter alone spreads
- * them), said once in the log.
+ * killed with SIGKILL blocks the fleet for one TTL at most. With Redis unreachable a replica
+ * whose trigger fired keeps serving for {@code lease-outage-wait} (long enough for a Sentinel
+ * failover, after which the lease decides again); past it every replica may rotate (the
+ * quota's jitter alone spreads them), said once in the log. Without the wait, replicas whose
+ * quotas fell due during a few seconds' failover all drained at once, and the fleet had none
+ * serving until their replacements were up.
  */
 public final class RotationLease implements RotationGate {
     private static final System.Logger LOG = System.getLogger(RotationLease.class.getName());
@@ -28,6 +32,9 @@ public final class RotationLease implements RotationGate {
     private volatile long lastRefusal = Long.MIN_VALUE / 2;
     private volatile boolean held;
     private volatile boolean unavailableLogged;
+    /** Whether the last call found Redis unreachable, and since when (the outage's first call). */
+    private volatile boolean unavailable;
+    private volatile long unavailableSince;
 
     /**
      * @param redis     shared Redis client
@@ -57,6 +64,8 @@ public final class RotationLease implements RotationGate {
             Object granted = redis.runReplicated(ACQUIRE, List.of(key),
                     List.of(holder, String.valueOf(config.leaseTtl().toMillis()),
                             String.valueOf(config.maxConcurrentRotations())));
+            unavailable = false;
+            unavailableLogged = false;
             if (Long.valueOf(1).equals(granted)) {
                 held = true;
                 LOG.log(Level.INFO, "replica " + holder + " took a rotation slot of " + config.serviceName() + " ("
@@ -66,10 +75,21 @@ public final class RotationLease implements RotationGate {
             lastRefusal = now;
             return false;
         } catch (RedisUnavailableException e) {
+            if (!unavailable) {
+                unavailable = true;
+                unavailableSince = now;
+            }
+            boolean waiting = now - unavailableSince < config.leaseOutageWait().toNanos();
             if (!unavailableLogged) {
                 unavailableLogged = true;
                 LOG.log(Level.WARNING, "replica " + holder + " cannot reach Redis for a rotation slot ("
-                        + e.getMessage() + "); rotating on the quota's jitter alone");
+                        + e.getMessage() + "); " + (waiting ? "serving on for up to " + config.leaseOutageWait()
+                        + " while Redis returns, then rotating on the quota's jitter alone"
+                        : "rotating on the quota's jitter alone"));
+            }
+            if (waiting) {
+                lastRefusal = now;
+                return false;
             }
             return true;
         }

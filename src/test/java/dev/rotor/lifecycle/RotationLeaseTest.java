@@ -114,4 +114,45 @@ class RotationLeaseTest {
             server.start();
         }
     }
+
+    @Test
+    void withRedisAwayAReplicaServesOnForTheOutageWaitThenRotatesOnJitterAlone() {
+        Duration wait = Duration.ofSeconds(15);
+        FleetConfig fleet = new FleetConfig("shop", 1, Duration.ofMinutes(5), RETRY, Duration.ZERO, false, Duration.ZERO,
+                                            10, wait);
+        RotationLease a = new RotationLease(redis, fleet, "a", nanos::get);
+        server.stop();
+        try {
+            for (int i = 0; i < 3; i++) {
+                redis.circuit().onFailure(new RuntimeException("open the circuit: calls fail at once"));
+            }
+            assertThat("a failover takes seconds: keep serving", a.tryAcquire(RotationCause.QUOTA), is(false));
+            advance(wait.minus(Duration.ofSeconds(1)));
+            assertThat(a.tryAcquire(RotationCause.QUOTA), is(false));
+            advance(Duration.ofSeconds(1));
+            assertThat("past the wait, rotate on the quota's jitter alone", a.tryAcquire(RotationCause.QUOTA), is(true));
+        } finally {
+            server.start();
+        }
+    }
+
+    @Test
+    void redisBackWithinTheOutageWaitDecidesAgain() {
+        FleetConfig fleet = new FleetConfig("shop", 1, Duration.ofMinutes(5), RETRY, Duration.ZERO, false, Duration.ZERO,
+                                            10, Duration.ofSeconds(15));
+        RotationLease a = lease("a", 1, Duration.ZERO);
+        RotationLease b = new RotationLease(redis, fleet, "b", nanos::get);
+        assertThat(a.tryAcquire(RotationCause.QUOTA), is(true));
+        server.pause(); // frozen, not restarted: Redis keeps a's slot
+        try {
+            assertThat(b.tryAcquire(RotationCause.QUOTA), is(false));
+        } finally {
+            server.resume();
+        }
+        advance(RETRY); // one failed call does not open the circuit: the next one reaches Redis
+        assertThat("Redis is back: a's slot counts again", b.tryAcquire(RotationCause.QUOTA), is(false));
+        a.release();
+        advance(RETRY);
+        assertThat(b.tryAcquire(RotationCause.QUOTA), is(true));
+    }
 }
