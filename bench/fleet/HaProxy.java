@@ -45,11 +45,11 @@ final class HaProxy {
                     # an empty response may come from a request that already ran on a dying
                     # replica, and retrying a POST would run it twice
                     retry-on conn-failure
-                    http-request disable-l7-retry if !METH_GET !METH_HEAD
                     # Helidon 4 refuses HTTP/1.0, which a bare "option httpchk GET /path" sends
                     option httpchk
                 frontend front
                     bind 127.0.0.1:%d
+                    http-request disable-l7-retry if !METH_GET !METH_HEAD
                     # ready replicas first; when none is ready (every replica draining at once),
                     # draining replicas still answer, so send the traffic to whichever is alive
                     use_backend ready if { nbsrv(ready) gt 0 }
