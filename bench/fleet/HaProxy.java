@@ -49,7 +49,6 @@ final class HaProxy {
                     option httpchk
                 frontend front
                     bind 127.0.0.1:%d
-                    # (not in defaults: HAProxy 2.6 refuses http-request in an anonymous defaults section)
                     http-request disable-l7-retry if !METH_GET !METH_HEAD
                     # ready replicas first; when none is ready (every replica draining at once),
                     # draining replicas still answer, so send the traffic to whichever is alive

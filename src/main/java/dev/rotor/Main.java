@@ -7,21 +7,14 @@ import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.EnvOverrides;
 import dev.rotor.config.InvalidSettingException;
 import dev.rotor.config.Settings;
-import dev.rotor.demo.DemoService;
 import dev.rotor.logging.Logging;
-import dev.rotor.session.SessionService;
-import dev.rotor.upstream.GeoIpService;
-import dev.rotor.web.BannerService;
-import dev.rotor.web.ErrorResponses;
 
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
-import io.helidon.webserver.http.HttpRouting;
 
 /**
  * Starts one Rotor replica: configuration, then the replica (Rotor's feature, the service's
- * parts, the server, with SIGTERM and SIGINT draining it), and the service's routes. Nothing
- * else lives here.
+ * parts and routes, the server, with SIGTERM and SIGINT draining it). Nothing else lives here.
  */
 public final class Main {
     private static final System.Logger LOG = System.getLogger(Main.class.getName());
@@ -50,26 +43,6 @@ public final class Main {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "rotor failed to start: " + e.getMessage(), e);
             System.exit(EXIT_START_FAILED);
-        }
-    }
-
-    /**
-     * The public routes, used by production and by tests alike.
-     *
-     * @param routing  routing to fill
-     * @param parts    the replica's routing-relevant parts
-     */
-    static void routing(HttpRouting.Builder routing, Replica.Parts parts) {
-        // admission and counting come first, from RotorFeature (weight 900, before these routes)
-        ErrorResponses.register(routing);
-        routing.register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
-        routing.register("/api/sessions", new SessionService(parts.sessions(), parts.chat(), parts.chatConfig().timeout()));
-        // the caller's own address as admission resolves it: X-Forwarded-For from trusted proxies only
-        routing.register("/api/geo", new GeoIpService(parts.geo(), req -> parts.identity().address(req)
-                .map(java.net.InetAddress::getHostAddress)
-                .orElseGet(() -> req.remotePeer().host())));
-        if (parts.demo().endpoints()) {
-            routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.rotor.admission.ClientIdentity;
 import dev.rotor.config.Settings;
 import dev.rotor.demo.DemoConfig;
 import dev.rotor.demo.DemoLeak;
+import dev.rotor.demo.DemoService;
 import dev.rotor.feature.RotorFeature;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.Rotation;
@@ -20,22 +21,27 @@ import dev.rotor.monitoring.CloudWatchPublisher;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.session.SessionConfig;
 import dev.rotor.session.SessionMetrics;
+import dev.rotor.session.SessionService;
 import dev.rotor.session.SessionStore;
 import dev.rotor.upstream.ChatConfig;
 import dev.rotor.upstream.ChatModel;
 import dev.rotor.upstream.EchoChatModel;
 import dev.rotor.upstream.GeoIpClient;
 import dev.rotor.upstream.GeoIpConfig;
+import dev.rotor.upstream.GeoIpService;
 import dev.rotor.upstream.OpenAiChatModel;
 import dev.rotor.upstream.OutboundClient;
 import dev.rotor.upstream.OutboundConfig;
 import dev.rotor.upstream.UpstreamMetrics;
+import dev.rotor.web.BannerService;
+import dev.rotor.web.ErrorResponses;
 import dev.rotor.web.WebConfig;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 
 /**
@@ -148,12 +154,11 @@ public final class Replica {
             Parts parts = new Parts(rotor.lifecycle(), demo, rotor.identity(), sessions, chat, chatConfig, geo);
 
             WebServer server = WebServer.builder()
+                    // port and host come from the server node itself (WebConfig has validated them)
                     .config(config.get("server"))
-                    .port(web.port())
-                    .host(web.host())
                     .update(rotor)
                     .addFeature(AccessLogFeature.create(logging.accessLog(), rotor.identity()::key))
-                    .routing(routing -> Main.routing(routing, parts))
+                    .routing(routing -> routing(routing, parts))
                     .build()
                     .start();
             if (!server.isRunning() || server.port() <= 0) {
@@ -164,6 +169,26 @@ public final class Replica {
         } catch (RuntimeException e) {
             rotor.close();
             throw e;
+        }
+    }
+
+    /**
+     * The service's routes, used by production and by tests alike. Admission and counting
+     * come first, from {@link RotorFeature} (weight 900, before these routes).
+     *
+     * @param routing routing to fill
+     * @param parts   what the routes need
+     */
+    static void routing(HttpRouting.Builder routing, Parts parts) {
+        ErrorResponses.register(routing);
+        routing.register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
+        routing.register("/api/sessions", new SessionService(parts.sessions(), parts.chat(), parts.chatConfig().timeout()));
+        // the caller's own address as admission resolves it: X-Forwarded-For from trusted proxies only
+        routing.register("/api/geo", new GeoIpService(parts.geo(), req -> parts.identity().address(req)
+                .map(java.net.InetAddress::getHostAddress)
+                .orElseGet(() -> req.remotePeer().host())));
+        if (parts.demo().endpoints()) {
+            routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));
         }
     }
 

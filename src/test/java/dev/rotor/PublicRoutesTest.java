@@ -17,7 +17,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
 /**
- * The public routes as production wires them ({@link Main#routing}), through Helidon's
+ * The public routes as production wires them ({@link Replica#routing}), through Helidon's
  * {@link DirectClient}: no socket, no server. What is about connections, probes, counting or
  * the server's own limits stays in {@link ReplicaRoutesTest}, on a real socket (under the
  * 4.3 DirectClient each request passed the routing's filters twice: two requests counted 4).

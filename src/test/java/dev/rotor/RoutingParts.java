@@ -33,7 +33,7 @@ import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.http.HttpRouting;
 
 /**
- * The parts {@link Main#routing} needs (the service's routes; admission and counting come from
+ * The parts {@link Replica#routing} needs (the service's routes; admission and counting come from
  * {@code RotorFeature} on a real server and are tested there), built from the real configuration files with a test's
  * overrides, for {@code @RoutingTest} classes: the production routes without a server, a
  * socket or a subprocess. No Redis (every part runs its local mode) and the echo chat model.
@@ -89,7 +89,7 @@ final class RoutingParts implements AutoCloseable {
      * @param routing the routing {@code @SetUpRoute} hands over
      */
     void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, parts);
+        Replica.routing(routing, parts);
     }
 
     /** @return the parts */

@@ -67,11 +67,12 @@ public final class Settings {
     public long number(String key, long min, long max) {
         String value = string(key).trim();
         try {
-            long n = Long.parseLong(value);
+            // Helidon's own mapping reads the number; the range and the message are ours
+            long n = node.get(key).asLong().get();
             if (n >= min && n <= max) {
                 return n;
             }
-        } catch (NumberFormatException ignored) {
+        } catch (io.helidon.config.ConfigException ignored) {
             // reported below with the accepted range
         }
         throw invalid(key, value, "must be a whole number from " + min + " to " + max);
@@ -108,11 +109,11 @@ public final class Settings {
     private double decimal(String key, double min, double max, String problem) {
         String value = string(key).trim();
         try {
-            double d = Double.parseDouble(value);
+            double d = node.get(key).asDouble().get();
             if (d >= min && d <= max) {
                 return d;
             }
-        } catch (NumberFormatException ignored) {
+        } catch (io.helidon.config.ConfigException ignored) {
             // reported below
         }
         throw invalid(key, value, problem);

@@ -66,7 +66,10 @@ import io.helidon.webserver.spi.ServerFeature;
  * <p>It is a {@link ServerFeature} (filters and the status route on the public socket, the
  * lifecycle tied to the server's start) and a builder update (the parts a feature cannot set
  * once the server is built: the public listener's connections, size limits and error bodies,
- * the observe feature, the admin socket).
+ * the observe feature, the admin socket). It switches off Helidon's discovery of server
+ * features on the server it joins, because it brings its own observe feature (health with the
+ * lifecycle's checks, metrics) and a discovered one would serve the same paths with the
+ * defaults; add any other feature explicitly.
  */
 public final class RotorFeature implements ServerFeature, Weighted, Consumer<WebServerConfig.Builder>, AutoCloseable {
     /**

@@ -71,7 +71,8 @@ class EnvOverridesTest {
     @Test
     void everyAliasIsInTheReadmeGunicornTable() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
-        String section = readme.substring(readme.indexOf("## Coming from gunicorn"), readme.indexOf("## Reference"));
+        int start = readme.indexOf("## Coming from gunicorn");
+        String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
         for (String alias : EnvOverrides.ALIASES.keySet()) {
             assertThat(alias + " in the README's gunicorn table", section.contains("`" + alias + "`"), is(true));
         }

@@ -6,6 +6,7 @@ import dev.rotor.admission.AdmissionConfig;
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.Settings;
 import dev.rotor.lifecycle.LifecycleConfig;
+import dev.rotor.logging.LoggingConfig;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.session.SessionConfig;
 import dev.rotor.upstream.ChatConfig;
@@ -18,7 +19,7 @@ import dev.rotor.web.WebConfig;
  * refuse at startup fails the test instead.
  */
 record AppSettings(WebConfig web, LifecycleConfig lifecycle, AdmissionConfig admission, ChatConfig chat,
-                   GeoIpConfig geoIp, SessionConfig session, RedisConfig redis) {
+                   GeoIpConfig geoIp, SessionConfig session, LoggingConfig logging, RedisConfig redis) {
     static AppSettings of(Map<String, String> environment) {
         Settings root = Settings.of(ConfigLoader.load(environment, Map.of()));
         Settings rotor = root.node("rotor");
@@ -28,6 +29,7 @@ record AppSettings(WebConfig web, LifecycleConfig lifecycle, AdmissionConfig adm
                                ChatConfig.from(rotor.node("chat")),
                                GeoIpConfig.from(rotor.node("geoip")),
                                SessionConfig.from(rotor.node("session")),
+                               LoggingConfig.from(rotor),
                                RedisConfig.from(rotor.node("redis")));
     }
 }

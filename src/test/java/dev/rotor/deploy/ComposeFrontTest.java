@@ -101,6 +101,13 @@ class ComposeFrontTest {
     }
 
     @Test
+    void accessLogIsOnByDefaultInTextForComposeLogs() {
+        AppSettings defaults = AppSettings.of(resolve(appEnvironment(), Map.of()));
+        assertThat(defaults.logging().accessLog(), is(true));
+        assertThat(defaults.logging().format(), is(dev.rotor.logging.LogFormat.TEXT));
+    }
+
+    @Test
     void rateLimitingIsOnByDefaultBehindTheComposeNetwork() {
         AppSettings defaults = AppSettings.of(resolve(appEnvironment(), Map.of()));
         AdmissionConfig admission = defaults.admission();

@@ -226,6 +226,13 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void accessLogIsOnAndEveryLineIsJsonForTheClustersLogPipeline() {
+        AppSettings app = AppSettings.of(Manifests.named(objects, ConfigMap.class, "rotor-settings-").getData());
+        assertThat(app.logging().accessLog(), is(true));
+        assertThat(app.logging().format(), is(dev.rotor.logging.LogFormat.JSON));
+    }
+
+    @Test
     void rateLimitingIsOnBehindTheClusterNetworks() throws Exception {
         Map<String, String> settings = Manifests.named(objects, ConfigMap.class, "rotor-settings-").getData();
         AppSettings app = AppSettings.of(settings);

@@ -59,6 +59,13 @@ class RenderBlueprintTest {
     }
 
     @Test
+    void accessLogIsOnAndEveryLineIsJsonForRendersLogStream() throws Exception {
+        AppSettings app = AppSettings.of(values());
+        assertThat(app.logging().accessLog(), is(true));
+        assertThat(app.logging().format(), is(dev.rotor.logging.LogFormat.JSON));
+    }
+
+    @Test
     void rateLimitingIsOnBehindRendersProxy() throws Exception {
         AppSettings app = AppSettings.of(values());
         assertThat(app.admission().rateLimit().orElseThrow().limit(), is(600L));

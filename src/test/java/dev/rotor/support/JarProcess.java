@@ -138,8 +138,18 @@ public final class JarProcess implements AutoCloseable {
      * @return this
      */
     public JarProcess awaitReady() {
-        int port = port();
-        Await.until("replica ready on port " + port + "; log:\n" + output(), Duration.ofSeconds(30),
+        return awaitReady(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Wait until {@code /observe/health/ready} answers 200.
+     *
+     * @param patience how long the start may take (bin/run trains its startup cache first)
+     * @return this
+     */
+    public JarProcess awaitReady(Duration patience) {
+        int port = port(patience);
+        Await.until("replica ready on port " + port + "; log:\n" + output(), patience,
                     () -> !process.isAlive() || Http.status(port, "/observe/health/ready") == 200);
         if (!process.isAlive()) {
             throw new AssertionError("replica exited with " + process.exitValue() + " before it was ready:\n" + output());
@@ -154,10 +164,14 @@ public final class JarProcess implements AutoCloseable {
      * @return public port
      */
     public int port() {
+        return port(Duration.ofSeconds(30));
+    }
+
+    private int port(Duration patience) {
         if (port > 0) {
             return port;
         }
-        Await.until("the replica to log its port", Duration.ofSeconds(30),
+        Await.until("the replica to log its port", patience,
                     () -> boundPort().isPresent() || !process.isAlive());
         port = boundPort().orElseThrow(() -> new AssertionError("replica exited with " + process.exitValue()
                 + " before binding a port:\n" + output()));

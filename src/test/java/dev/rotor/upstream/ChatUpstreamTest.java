@@ -52,13 +52,19 @@ class ChatUpstreamTest {
     private static StandInServer upstream;
     private static TestReplica replica;
 
+    /**
+     * The chat timeout: long enough that a first call on a cold, busy 2-core machine fits in it
+     * (0.5 s did not, once), short enough that the SLOW stand-in (three of it) is cut by it.
+     */
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
     @BeforeAll
     static void start() {
         Logger.getLogger("").addHandler(CAPTURE);
         upstream = StandInServer.start(req -> {
             String body = req.body();
             if (body.contains("SLOW")) {
-                return Reply.json(200, "{}").after(Duration.ofSeconds(3));
+                return Reply.json(200, "{}").after(TIMEOUT.multipliedBy(3));
             }
             if (body.contains("FAIL500")) {
                 return Reply.json(500, "{\"error\":\"boom\"}");
@@ -81,7 +87,7 @@ class ChatUpstreamTest {
         replica = TestReplica.start(Map.of("rotor.chat.base-url", upstream.url() + "/v1",
                                            "rotor.chat.api-key", KEY,
                                            "rotor.chat.model", "test-model",
-                                           "rotor.chat.timeout", "PT0.5S",
+                                           "rotor.chat.timeout", TIMEOUT.toString(),
                                            "rotor.lifecycle.max-requests", "0"));
     }
 
@@ -133,11 +139,11 @@ class ChatUpstreamTest {
                 // the wait used up the whole budget: no upstream call at all
                 assertThat(error.getString("error"), is("session_busy"));
             } else {
-                // one budget of 0.5 s per message, the wait behind the session's earlier message
+                // one budget (TIMEOUT) per message, the wait behind the session's earlier message
                 // included: the upstream call gets what is left, never a fresh full timeout
                 assertThat(r.body(), timeout(r), is(true));
                 Duration budget = budget(error.getString("message"));
-                assertThat("budget " + budget, budget.compareTo(Duration.ofMillis(500)) < 0, is(true));
+                assertThat("budget " + budget, budget.compareTo(TIMEOUT) < 0, is(true));
             }
         }
     }
