@@ -32,7 +32,7 @@ public final class RedisScript {
 
     /**
      * @param owner    the class whose package holds the script
-     * @param resource the script's file name next to {@code owner}, e.g. {@code rate_limit.lua}
+     * @param resource the script's file name next to {@code owner}, e.g. {@code rate_lease.lua}
      * @return the script
      * @throws IllegalStateException when the resource is missing (a packaging bug: fail at class load)
      */
