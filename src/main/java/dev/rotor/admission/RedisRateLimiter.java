@@ -7,12 +7,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
+import dev.rotor.redis.CircuitState;
 import dev.rotor.redis.RedisScript;
 import dev.rotor.redis.SharedRedis;
 
@@ -50,6 +52,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  */
 public final class RedisRateLimiter implements RateLimiter {
     private static final RedisScript SCRIPT = RedisScript.load(RedisRateLimiter.class, "rate_lease.lua");
+    /** While the circuit is open, how often a lease call is still started (it meets the circuit's probe). */
+    private static final Duration OPEN_RETRY = Duration.ofMillis(50);
 
     /** No decision within the wait: Redis is slow, failing, or a lease call is overdue. Cheap: no stack trace. */
     public static final class Undecided extends RuntimeException {
@@ -57,6 +61,10 @@ public final class RedisRateLimiter implements RateLimiter {
             super(message, cause, false, false);
         }
     }
+
+    /** Shared and stackless: thrown per request while Redis is known to be away, so it must cost nothing. */
+    private static final Undecided NOT_NOW = new Undecided("Redis is away (circuit open, or a lease call overdue); "
+                                                                   + "deciding locally", null);
 
     /** One client's lease on this replica; every field is guarded by {@code lock}. */
     private static final class Lease {
@@ -79,6 +87,7 @@ public final class RedisRateLimiter implements RateLimiter {
     private final Executor calls;
     private final Cache<String, Lease> leases;
     private final AtomicReference<CompletableFuture<Void>> overdue = new AtomicReference<>();
+    private final AtomicLong nextCallWhileOpen = new AtomicLong(System.nanoTime());
     private final LongAdder leaseCalls = new LongAdder();
 
     /**
@@ -145,6 +154,9 @@ public final class RedisRateLimiter implements RateLimiter {
             } finally {
                 lease.lock.unlock();
             }
+            if (pending == null) {
+                throw NOT_NOW;
+            }
             await(pending, deadline);
         }
     }
@@ -174,15 +186,23 @@ public final class RedisRateLimiter implements RateLimiter {
     /**
      * Called with the lease's lock held.
      *
-     * @return the call; failed at once, and not kept in the lease, while another call is overdue
+     * @return the call, or null when none is made now: another call is overdue, or the Redis
+     *         circuit is open (then one call per {@link #OPEN_RETRY} still goes, so that the
+     *         circuit's probe can happen and find Redis back)
      */
     private CompletableFuture<Void> startLease(String client, Lease lease, int want) {
-        CompletableFuture<Void> call = new CompletableFuture<>();
         CompletableFuture<Void> late = overdue.get();
         if (late != null && !late.isDone()) {
-            call.completeExceptionally(new Undecided("a lease call to Redis is overdue; deciding locally", null));
-            return call;
+            return null;
         }
+        if (redis.circuit().state() == CircuitState.OPEN) {
+            long t = System.nanoTime();
+            long next = nextCallWhileOpen.get();
+            if (t - next < 0 || !nextCallWhileOpen.compareAndSet(next, t + OPEN_RETRY.toNanos())) {
+                return null;
+            }
+        }
+        CompletableFuture<Void> call = new CompletableFuture<>();
         lease.refill = call;
         List<String> keys = List.of(keyPrefix + client);
         calls.execute(() -> {
