@@ -89,6 +89,8 @@ public final class EnvOverrides {
         m.put("ROTOR_SESSION_MAX_MESSAGES", "rotor.session.max-messages");
         m.put("ROTOR_MAX_MESSAGE_CHARS", "rotor.session.max-message-chars");
         m.put("ROTOR_SESSION_FLUSH_TIMEOUT", "rotor.session.flush-timeout");
+        m.put("ROTOR_SESSION_CACHE_LAG", "rotor.session.cache-lag");
+        m.put("ROTOR_SESSION_TOUCH_PERIOD", "rotor.session.touch-period");
         m.put("TOGETHER_API_KEY", "rotor.chat.api-key");
         m.put("ROTOR_CHAT_BASE_URL", "rotor.chat.base-url");
         m.put("ROTOR_CHAT_MODEL", "rotor.chat.model");

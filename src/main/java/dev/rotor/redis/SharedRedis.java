@@ -90,6 +90,38 @@ public final class SharedRedis implements AutoCloseable {
         return execute(jedis -> script.run(jedis, keys, args));
     }
 
+    /**
+     * Run one Lua script many times on one pooled connection, pipelined: one round trip for the
+     * whole batch (the script is loaded first in the same pipeline, so {@code NOSCRIPT} cannot
+     * happen). Guarded by the circuit like {@link #execute}; for background batches, never for
+     * a request's own call.
+     *
+     * @param script the script
+     * @param calls  KEYS and ARGV of each call, in order
+     * @return each call's reply, in order
+     * @throws RedisUnavailableException when the circuit is open or the batch failed
+     */
+    public List<Object> runAll(RedisScript script, List<RedisScript.Call> calls) {
+        return execute(jedis -> script.runAll(jedis, calls));
+    }
+
+    /**
+     * A connection of its own, outside the pool and the circuit, for a caller that holds it open
+     * (a subscriber). Every such connection is made here, so that it reaches the Redis the pool
+     * reaches (and follows it when that changes). The caller closes it, and opens another after
+     * a failure.
+     *
+     * @param socketTimeout bound on one read
+     * @return a connected client
+     * @throws redis.clients.jedis.exceptions.JedisException when Redis cannot be reached
+     */
+    public Jedis openDedicated(Duration socketTimeout) {
+        Jedis jedis = new Jedis(config.url().orElseThrow(), (int) config.connectTimeout().toMillis(),
+                                (int) socketTimeout.toMillis());
+        jedis.ping(); // connect now, so that a Redis that is down fails here
+        return jedis;
+    }
+
     /** @return the circuit */
     public RedisCircuit circuit() {
         return circuit;

@@ -22,8 +22,9 @@ import jakarta.json.JsonReader;
  * {@code rotor:<service>:session:{id}} (system prompt, created, last used) and a list
  * {@code rotor:<service>:session:{id}:messages} of JSON messages. The braces make both keys
  * one hash slot, so the scripts also run on a Redis Cluster. Reading, appending and saving
- * are single Lua scripts ({@code session_*.lua}): a read refreshes the expiry atomically, and
- * appends from several replicas at once all land, each as one block. (Before the namespace,
+ * are single Lua scripts ({@code session_*.lua}): a read writes nothing (last uses and the idle
+ * expiry are refreshed in batches by {@code session_touch.lua}), and appends from several replicas
+ * at once all land, each as one block. (Before the namespace,
  * keys were {@code rotor:session:{id}}; sessions under those old keys are not read.)
  * Every method throws {@link dev.rotor.redis.RedisUnavailableException} when Redis is down.
  */
@@ -31,6 +32,7 @@ final class RedisSessions {
     private static final RedisScript READ = RedisScript.load(RedisSessions.class, "session_read.lua");
     private static final RedisScript APPEND = RedisScript.load(RedisSessions.class, "session_append.lua");
     private static final RedisScript SAVE = RedisScript.load(RedisSessions.class, "session_save.lua");
+    private static final RedisScript TOUCH = RedisScript.load(RedisSessions.class, "session_touch.lua");
 
     private final SharedRedis redis;
     private final String keyPrefix;
@@ -50,9 +52,27 @@ final class RedisSessions {
         this.maxMessages = maxMessages;
     }
 
-    Optional<Session> readAndTouch(String id, Instant now) {
-        Object reply = redis.run(READ, keys(id), List.of(String.valueOf(now.toEpochMilli()), String.valueOf(ttlMillis)));
-        return decode(id, reply);
+    /** Read without writing: last uses are written in batches by {@link #touchAll}. */
+    Optional<Session> read(String id) {
+        return decode(id, redis.run(READ, keys(id), List.of()));
+    }
+
+    /**
+     * Mark sessions used and restart their idle expiry, one pipelined round trip for all;
+     * sessions deleted meanwhile stay deleted.
+     *
+     * @param lastUsed session id -> its last use (epoch ms)
+     */
+    void touchAll(Map<String, Long> lastUsed) {
+        List<RedisScript.Call> calls = new ArrayList<>(lastUsed.size());
+        lastUsed.forEach((id, at) -> calls.add(new RedisScript.Call(keys(id), List.of(String.valueOf(at),
+                                                                                     String.valueOf(ttlMillis)))));
+        redis.runAll(TOUCH, calls);
+    }
+
+    /** @return the prefix of every session key, for tracking */
+    String keyPrefix() {
+        return keyPrefix;
     }
 
     Optional<Session> append(String id, List<ChatMessage> messages, Instant now) {

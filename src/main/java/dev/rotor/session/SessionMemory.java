@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
+import dev.rotor.redis.KeyTracking;
 import dev.rotor.upstream.ChatMessage;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -22,8 +23,18 @@ import com.github.benmanes.caffeine.cache.Ticker;
  * Each entry says whether a shared tier lacks it ("dirty"); a memory-only store never sets it.
  */
 final class SessionMemory {
-    /** A memory copy and whether the shared tier lacks it. */
-    record Entry(Session session, boolean dirty) {
+    /**
+     * A memory copy, whether the shared tier lacks it, and what it was read from Redis under.
+     *
+     * @param session the copy
+     * @param dirty   whether the shared tier lacks it
+     * @param stamp   the tracking stamp taken before it was read from Redis; null when it was
+     *                not read from Redis (made or changed here), so never served as current
+     */
+    record Entry(Session session, boolean dirty, KeyTracking.Stamp stamp) {
+        Entry(Session session, boolean dirty) {
+            this(session, dirty, null);
+        }
     }
 
     private final int maxActive;
