@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Jedis;
@@ -88,6 +89,21 @@ public final class SharedRedis implements AutoCloseable {
      */
     public Object run(RedisScript script, List<String> keys, List<String> args) {
         return execute(jedis -> script.run(jedis, keys, args));
+    }
+
+    /**
+     * Like {@link #run(RedisScript, List, List)}, with the arguments built only when the call is
+     * made: while the circuit is open, a caller whose arguments cost something to build (a whole
+     * session as JSON) pays nothing.
+     *
+     * @param script the script
+     * @param keys   KEYS
+     * @param args   builds ARGV
+     * @return the script's reply
+     * @throws RedisUnavailableException when the circuit is open or the call failed
+     */
+    public Object run(RedisScript script, List<String> keys, Supplier<List<String>> args) {
+        return execute(jedis -> script.run(jedis, keys, args.get()));
     }
 
     /**

@@ -83,13 +83,16 @@ final class RedisSessions {
     }
 
     void save(Session s) {
-        List<String> args = new ArrayList<>(List.of(String.valueOf(ttlMillis),
-                                                    String.valueOf(s.created().toEpochMilli()),
-                                                    String.valueOf(s.lastUsed().toEpochMilli()),
-                                                    s.system().orElse(""),
-                                                    s.system().isPresent() ? "1" : "0"));
-        s.messages().forEach(m -> args.add(encode(m)));
-        redis.run(SAVE, keys(s.id()), args);
+        // built only when the call is made: a dirty session is offered on every read while Redis is down
+        redis.run(SAVE, keys(s.id()), () -> {
+            List<String> args = new ArrayList<>(List.of(String.valueOf(ttlMillis),
+                                                        String.valueOf(s.created().toEpochMilli()),
+                                                        String.valueOf(s.lastUsed().toEpochMilli()),
+                                                        s.system().orElse(""),
+                                                        s.system().isPresent() ? "1" : "0"));
+            s.messages().forEach(m -> args.add(encode(m)));
+            return args;
+        });
     }
 
     boolean delete(String id) {
