@@ -10,7 +10,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -25,9 +24,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * GCRA with the count in Redis, shared by every replica, spent through leases. A replica takes
  * a slice of a client's allowance from Redis with one {@code rate_lease.lua} call (atomic, so
  * two replicas never both take the last request) and spends it in memory, one request per
- * decision; only when the slice is spent, or nearly (a quarter left, for slices of 4 or more),
- * does it ask for the next one. A client's requests then cost one round trip per slice instead
- * of one per request.
+ * decision; when half the slice is spent (for slices of 2 or more) it asks for what it lacks of
+ * a whole slice in the background, so that a busy client rarely waits. A client's requests then
+ * cost one round trip per half slice instead of one per request.
  *
  * <p>The bound: at any instant each replica holds at most one slice of a client unspent, so in
  * any span of time a client gets at most what one shared GCRA would allow it plus the slices
@@ -43,8 +42,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * longer than {@code wait}. Past it the decision is {@link Undecided} and the caller decides
  * locally. While a lease call is overdue no other one starts (every client is decided locally
  * until it returns or fails): a frozen Redis gets one call at a time from a replica, not one per
- * client. A rejection is remembered until the request it names would be allowed, so a client
- * over its limit costs no round trips either.
+ * client. While the Redis circuit is open no decision waits at all. A rejection is remembered
+ * until the request it names would be allowed, so a client over its limit costs no round trips
+ * either.
  *
  * <p>Time comes from the caller's clock as a script argument, not from Redis's {@code TIME}:
  * tests control it, and replicas whose clocks agree (NTP keeps them within milliseconds) decide
@@ -66,16 +66,26 @@ public final class RedisRateLimiter implements RateLimiter {
     private static final Undecided NOT_NOW = new Undecided("Redis is away (circuit open, or a lease call overdue); "
                                                                    + "deciding locally", null);
 
-    /** One client's lease on this replica; every field is guarded by {@code lock}. */
+    /**
+     * What one client's lease holds, replaced whole (one compare-and-set per request), so that a
+     * decision's numbers always come from one moment.
+     *
+     * @param tokens         granted requests not yet spent
+     * @param redisRemaining remaining in Redis after the latest call (for the header)
+     * @param tat            Redis's tat after the latest call, in microseconds: every granted request counted
+     * @param rejectedUntil  a grant of nothing holds until then (microseconds)
+     */
+    private record Held(long tokens, long redisRemaining, long tat, long rejectedUntil) {
+    }
+
+    /**
+     * One client's lease on this replica. Lock-free: every request of a busy client passes here
+     * (all of a load balancer's traffic is often one client), and a lock would park them in turn.
+     */
     private static final class Lease {
-        final ReentrantLock lock = new ReentrantLock();
-        long tokens;
-        long redisRemaining;
-        /** Redis's tat after the latest call, in microseconds: every granted request counted. */
-        long tat;
-        /** A grant of nothing holds until then (microseconds). */
-        long rejectedUntil;
-        CompletableFuture<Void> refill;
+        final AtomicReference<Held> held = new AtomicReference<>(new Held(0, 0, 0, 0));
+        /** The call in flight, at most one. */
+        final AtomicReference<CompletableFuture<Void>> refill = new AtomicReference<>();
     }
 
     private final SharedRedis redis;
@@ -89,6 +99,7 @@ public final class RedisRateLimiter implements RateLimiter {
     private final AtomicReference<CompletableFuture<Void>> overdue = new AtomicReference<>();
     private final AtomicLong nextCallWhileOpen = new AtomicLong(System.nanoTime());
     private final LongAdder leaseCalls = new LongAdder();
+    private final LongAdder waits = new LongAdder();
 
     /**
      * @param redis      the shared client (circuit included)
@@ -121,41 +132,56 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     /**
-     * @throws dev.rotor.redis.RedisUnavailableException when Redis failed or the circuit is open
-     * @throws Undecided                                 when Redis did not answer within the wait
+     * @throws dev.rotor.redis.RedisUnavailableException when Redis failed
+     * @throws Undecided                                 when Redis did not answer within the wait,
+     *                                                   or is known to be away
      */
     @Override
     public RateDecision decide(String client) {
         long deadline = System.nanoTime() + waitNanos;
         Lease lease = leases.get(client, k -> new Lease());
+        boolean waited = false;
         while (true) {
-            CompletableFuture<Void> pending;
-            lease.lock.lock();
-            try {
+            int size = slice.getAsInt();
+            Held held = lease.held.get();
+            if (held.tokens() > 0) {
+                Held after = new Held(held.tokens() - 1, held.redisRemaining(), held.tat(), held.rejectedUntil());
+                if (!lease.held.compareAndSet(held, after)) {
+                    continue;
+                }
+                if (after.tokens() < size / 2 && lease.refill.get() == null && mayCall()) {
+                    startLease(client, lease, size); // the next slice, while this one lasts
+                }
                 long now = microClock.getAsLong();
-                int size = slice.getAsInt();
-                if (lease.tokens > 0) {
-                    lease.tokens--;
-                    if (lease.tokens < size / 4 && lease.refill == null) {
-                        // ask for the next slice while this one lasts; never hold more than one slice
-                        startLease(client, lease, (int) (size - lease.tokens));
-                    }
-                    long effectiveTat = lease.tat - lease.tokens * limit.intervalMicros();
-                    return RateDecision.of(new Gcra.Outcome(true, effectiveTat, lease.redisRemaining + lease.tokens,
-                                                            Math.max(0, effectiveTat - now), 0),
-                                           limit, RateDecision.Backend.REDIS);
-                }
-                if (now < lease.rejectedUntil) {
-                    return RateDecision.of(new Gcra.Outcome(false, lease.tat, 0, Math.max(0, lease.tat - now),
-                                                            lease.rejectedUntil - now),
-                                           limit, RateDecision.Backend.REDIS);
-                }
-                pending = lease.refill != null ? lease.refill : startLease(client, lease, size);
-            } finally {
-                lease.lock.unlock();
+                long effectiveTat = after.tat() - after.tokens() * limit.intervalMicros();
+                return RateDecision.of(new Gcra.Outcome(true, effectiveTat, after.redisRemaining() + after.tokens(),
+                                                        Math.max(0, effectiveTat - now), 0),
+                                       limit, RateDecision.Backend.REDIS);
             }
+            long now = microClock.getAsLong();
+            if (now < held.rejectedUntil()) {
+                return RateDecision.of(new Gcra.Outcome(false, held.tat(), 0, Math.max(0, held.tat() - now),
+                                                        held.rejectedUntil() - now),
+                                       limit, RateDecision.Backend.REDIS);
+            }
+            CompletableFuture<Void> pending = lease.refill.get();
             if (pending == null) {
+                if (!mayCall()) {
+                    throw NOT_NOW;
+                }
+                pending = startLease(client, lease, size);
+                if (pending == null) {
+                    continue; // another request's call ended between two looks: look again
+                }
+            }
+            if (redis.circuit().state() == CircuitState.OPEN) {
+                // while the circuit is open no request waits on Redis, not even for the call that
+                // meets the circuit's probe: its answer serves the requests after it
                 throw NOT_NOW;
+            }
+            if (!waited) {
+                waits.increment();
+                waited = true;
             }
             await(pending, deadline);
         }
@@ -164,6 +190,11 @@ public final class RedisRateLimiter implements RateLimiter {
     /** @return lease calls made so far (each one round trip to Redis) */
     public long leaseCalls() {
         return leaseCalls.sum();
+    }
+
+    /** @return times a decision found its client's lease empty and waited for a lease call */
+    public long waits() {
+        return waits.sum();
     }
 
     private void await(CompletableFuture<Void> pending, long deadline) {
@@ -184,56 +215,60 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     /**
-     * Called with the lease's lock held.
-     *
-     * @return the call, or null when none is made now: another call is overdue, or the Redis
-     *         circuit is open (then one call per {@link #OPEN_RETRY} still goes, so that the
-     *         circuit's probe can happen and find Redis back)
+     * @return whether a lease call may start now: none is overdue, and the Redis circuit is not
+     *         open (while it is, one call per {@link #OPEN_RETRY} still goes, so that the circuit's
+     *         probe can happen and find Redis back)
      */
-    private CompletableFuture<Void> startLease(String client, Lease lease, int want) {
+    private boolean mayCall() {
         CompletableFuture<Void> late = overdue.get();
         if (late != null && !late.isDone()) {
-            return null;
+            return false;
         }
         if (redis.circuit().state() == CircuitState.OPEN) {
             long t = System.nanoTime();
             long next = nextCallWhileOpen.get();
-            if (t - next < 0 || !nextCallWhileOpen.compareAndSet(next, t + OPEN_RETRY.toNanos())) {
-                return null;
-            }
+            return t - next >= 0 && nextCallWhileOpen.compareAndSet(next, t + OPEN_RETRY.toNanos());
         }
+        return true;
+    }
+
+    /**
+     * Start the client's lease call for what it lacks of a whole slice, unless one is in flight.
+     *
+     * @return the call in flight (this one or another request's); null when another request's
+     *         call ended between the two looks
+     */
+    private CompletableFuture<Void> startLease(String client, Lease lease, int size) {
         CompletableFuture<Void> call = new CompletableFuture<>();
-        lease.refill = call;
+        if (!lease.refill.compareAndSet(null, call)) {
+            return lease.refill.get();
+        }
+        // no other call can grant until this one ends, so the lease never holds more than a slice
+        long want = size - lease.held.get().tokens();
+        if (want < 1) {
+            lease.refill.set(null);
+            call.complete(null);
+            return call;
+        }
         List<String> keys = List.of(keyPrefix + client);
         calls.execute(() -> {
             long now = microClock.getAsLong();
-            Object reply = null;
             RuntimeException failure = null;
             leaseCalls.increment();
             try {
-                reply = redis.run(SCRIPT, keys, List.of(Long.toString(now), Long.toString(limit.intervalMicros()),
-                                                        Long.toString(limit.limit()), Long.toString(want)));
+                List<?> values = (List<?>) redis.run(SCRIPT, keys, List.of(Long.toString(now),
+                                                                           Long.toString(limit.intervalMicros()),
+                                                                           Long.toString(limit.limit()),
+                                                                           Long.toString(want)));
+                long granted = (Long) values.get(0);
+                long remaining = (Long) values.get(1);
+                long tat = now + (Long) values.get(2);
+                long rejectedUntil = granted > 0 ? 0 : now + (Long) values.get(3);
+                lease.held.updateAndGet(h -> new Held(h.tokens() + granted, remaining, tat, rejectedUntil));
             } catch (RuntimeException e) {
                 failure = e;
             }
-            lease.lock.lock();
-            try {
-                lease.refill = null;
-                if (failure == null) {
-                    List<?> values = (List<?>) reply;
-                    long granted = (Long) values.get(0);
-                    lease.redisRemaining = (Long) values.get(1);
-                    lease.tat = now + (Long) values.get(2);
-                    if (granted > 0) {
-                        lease.tokens += granted;
-                        lease.rejectedUntil = 0;
-                    } else {
-                        lease.rejectedUntil = now + (Long) values.get(3);
-                    }
-                }
-            } finally {
-                lease.lock.unlock();
-            }
+            lease.refill.set(null);
             if (failure == null) {
                 call.complete(null);
             } else {

@@ -66,6 +66,11 @@ public final class SharedRateLimiter implements RateLimiter {
         return redis.map(RedisRateLimiter::leaseCalls).orElse(0L);
     }
 
+    /** @return decisions that waited for a lease call (0 without Redis) */
+    public long leaseWaits() {
+        return redis.map(RedisRateLimiter::waits).orElse(0L);
+    }
+
     /** @return the local limiter (for its meters) */
     public LocalRateLimiter local() {
         return local;
