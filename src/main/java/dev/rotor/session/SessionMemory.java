@@ -85,7 +85,11 @@ final class SessionMemory {
             return Optional.empty();
         }
         Session touched = e.session().touch(now);
-        put(id, new Entry(touched, dirty));
+        // the get above already counted as a use; the copy's last use is kept to the millisecond
+        // (as Redis keeps it), so a busy session is not rewritten by every read within one
+        if (e.dirty() != dirty || e.session().lastUsed().toEpochMilli() != now.toEpochMilli()) {
+            put(id, new Entry(touched, dirty));
+        }
         return Optional.of(touched);
     }
 
