@@ -138,6 +138,15 @@ public final class RedisRateLimiter implements RateLimiter {
      */
     @Override
     public RateDecision decide(String client) {
+        // Redis known to be away: not even the lease is looked up, except by the one decision per
+        // OPEN_RETRY whose lease call may meet the circuit's probe
+        boolean probeTurn = false;
+        if (redis.circuit().state() == CircuitState.OPEN) {
+            if (!mayCall()) {
+                throw NOT_NOW;
+            }
+            probeTurn = true;
+        }
         long deadline = System.nanoTime() + waitNanos;
         Lease lease = leases.get(client, k -> new Lease());
         boolean waited = false;
@@ -166,9 +175,10 @@ public final class RedisRateLimiter implements RateLimiter {
             }
             CompletableFuture<Void> pending = lease.refill.get();
             if (pending == null) {
-                if (!mayCall()) {
+                if (!probeTurn && !mayCall()) {
                     throw NOT_NOW;
                 }
+                probeTurn = false; // used: a second call needs a turn of its own
                 pending = startLease(client, lease, size);
                 if (pending == null) {
                     continue; // another request's call ended between two looks: look again

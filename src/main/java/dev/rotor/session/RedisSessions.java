@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
+import dev.rotor.redis.CircuitState;
 import dev.rotor.redis.RedisScript;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.upstream.ChatMessage;
@@ -34,7 +36,11 @@ final class RedisSessions {
     private static final RedisScript SAVE = RedisScript.load(RedisSessions.class, "session_save.lua");
     private static final RedisScript TOUCH = RedisScript.load(RedisSessions.class, "session_touch.lua");
 
+    /** While the circuit is open, how often a write that can wait is still tried. */
+    static final Duration AWAY_RETRY = Duration.ofMillis(50);
+
     private final SharedRedis redis;
+    private final AtomicLong nextTryWhileAway = new AtomicLong(System.nanoTime());
     private final String keyPrefix;
     private final long ttlMillis;
     private final int maxMessages;
@@ -93,6 +99,23 @@ final class RedisSessions {
             s.messages().forEach(m -> args.add(encode(m)));
             return args;
         });
+    }
+
+    /**
+     * Whether a write that can wait (a session changed in memory while Redis was down) should be
+     * tried now: always while the circuit is not open; while it is, once per {@link #AWAY_RETRY},
+     * so that the circuit's probe still happens and finds Redis back, while the reads meanwhile do
+     * not each build a call that the circuit refuses.
+     *
+     * @return whether to try
+     */
+    boolean worthTrying() {
+        if (redis.circuit().state() != CircuitState.OPEN) {
+            return true;
+        }
+        long now = System.nanoTime();
+        long next = nextTryWhileAway.get();
+        return now - next >= 0 && nextTryWhileAway.compareAndSet(next, now + AWAY_RETRY.toNanos());
     }
 
     boolean delete(String id) {

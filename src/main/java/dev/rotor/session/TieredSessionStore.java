@@ -252,7 +252,7 @@ final class TieredSessionStore implements SessionStore {
      * @return whether Redis is to answer: there is no dirty memory copy, or it was just written back
      */
     private boolean sharedMayAnswer(SessionMemory.Entry local) {
-        return local == null || !local.dirty() || saved(local.session());
+        return local == null || !local.dirty() || shared.worthTrying() && saved(local.session());
     }
 
     private boolean saved(Session s) {
