@@ -65,9 +65,14 @@ public final class Admission implements AutoCloseable {
                     .orElseGet(() -> ReplicaCount.fixed(config.expectedReplicas()));
             LocalRateLimiter local = new LocalRateLimiter(() -> limit.share(replicas.replicas()), limit.window(),
                                                           config.maxTrackedClients(), micros);
-            rate = Optional.of(new SharedRateLimiter(redis.map(r -> new RedisRateLimiter(r, limit, micros, namespace)), local));
+            Optional<RedisRateLimiter> leased = redis.map(r -> new RedisRateLimiter(
+                    r, limit, micros, namespace, () -> limit.slice(replicas.replicas(), config.rateLimitSlice()),
+                    r.socketTimeout(), config.maxTrackedClients(), Thread.ofVirtual().name("rotor-rate-lease")::start));
+            rate = Optional.of(new SharedRateLimiter(leased, local));
             LOG.log(Level.INFO, "rate limit " + limit + " per client"
-                    + (redis.isPresent() ? ", shared through Redis; while Redis is away each replica allows its share"
+                    + (redis.isPresent() ? ", shared through Redis in leased slices of at most "
+                                           + limit.slice(config.expectedReplicas(), config.rateLimitSlice())
+                                           + " requests; while Redis is away each replica allows its share"
                                          : "; no Redis, so this replica allows its share")
                     + " (" + limit.share(config.expectedReplicas()) + " with " + config.expectedReplicas()
                     + " replicas until Redis counts them)");

@@ -18,6 +18,7 @@ import dev.rotor.config.Settings;
  * @param trustedProxies        peers whose {@code X-Forwarded-For} is believed
  * @param expectedReplicas      replicas assumed to share the limit until Redis has counted them
  * @param maxTrackedClients     clients the local limiter remembers at once
+ * @param rateLimitSlice        most requests of one client a replica leases from Redis at once
  */
 public record AdmissionConfig(long maxPayloadSize,
                               int maxHeaderSize,
@@ -28,7 +29,8 @@ public record AdmissionConfig(long maxPayloadSize,
                               Optional<RateLimit> rateLimit,
                               TrustedProxies trustedProxies,
                               int expectedReplicas,
-                              int maxTrackedClients) {
+                              int maxTrackedClients,
+                              int rateLimitSlice) {
     /**
      * @param s the {@code rotor.admission} node
      * @return validated settings
@@ -44,7 +46,8 @@ public record AdmissionConfig(long maxPayloadSize,
                                    s.parsed("rate-limit", text -> RateLimit.parse(text, Settings::parseDuration)),
                                    s.parsed("trusted-proxies", TrustedProxies::parse),
                                    s.integer("expected-replicas", 1, 10_000),
-                                   s.integer("max-tracked-clients", 1, 10_000_000));
+                                   s.integer("max-tracked-clients", 1, 10_000_000),
+                                   s.integer("rate-limit-slice", 1, 1_000_000));
     }
 
     /**
@@ -57,6 +60,6 @@ public record AdmissionConfig(long maxPayloadSize,
                 + " queue-timeout=" + queueTimeout
                 + " rate-limit=" + rateLimit.map(RateLimit::toString).orElse("off")
                 + " trusted-proxies=" + trustedProxies + " expected-replicas=" + expectedReplicas
-                + " max-tracked-clients=" + maxTrackedClients;
+                + " max-tracked-clients=" + maxTrackedClients + " rate-limit-slice=" + rateLimitSlice;
     }
 }

@@ -20,6 +20,8 @@ import io.helidon.metrics.api.Tag;
  * rotor_admission_rate_decisions_total{result=allowed|rejected,backend=redis|local}
  * rotor_admission_rate_clients{state=capacity|tracked}      local limiter's memory
  * rotor_admission_rate_replicas                            replicas sharing the limit
+ * rotor_admission_rate_lease_calls_total                   slices leased from Redis (one round trip each)
+ * rotor_admission_rate_lease_waits_total                   decisions that waited for a lease call
  * </pre>
  */
 final class AdmissionMetrics implements AutoCloseable {
@@ -50,6 +52,12 @@ final class AdmissionMetrics implements AutoCloseable {
                   "Clients the local rate limiter remembers");
             gauge("rotor.admission.rate.clients", "tracked", () -> r.local().trackedClients(),
                   "Clients the local rate limiter remembers");
+            meters.add(registry.getOrCreate(FunctionalCounter.builder("rotor.admission.rate.lease.calls", r,
+                                                                      SharedRateLimiter::leaseCalls)
+                                                    .description("Slices of clients' allowances leased from Redis, one round trip each")));
+            meters.add(registry.getOrCreate(FunctionalCounter.builder("rotor.admission.rate.lease.waits", r,
+                                                                      SharedRateLimiter::leaseWaits)
+                                                    .description("Rate-limit decisions that waited for a lease call to Redis")));
             meters.add(registry.getOrCreate(Gauge.builder("rotor.admission.rate.replicas", replicas::replicas)
                                                     .description("Replicas sharing the rate limit (local share = limit / this)")));
         });

@@ -8,7 +8,7 @@ package dev.rotor.admission;
  * client, a decision is a few arithmetic steps, and a client idle for a whole window is in
  * exactly the state of a client never seen (so state may be dropped then).
  *
- * <p>{@code rate_limit.lua} is the same arithmetic, run inside Redis. All times are
+ * <p>{@code rate_lease.lua} is the same arithmetic, run inside Redis. All times are
  * microseconds.
  */
 final class Gcra {

@@ -1,6 +1,7 @@
 package dev.rotor.admission;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -16,7 +17,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 public final class LocalRateLimiter implements RateLimiter {
     private final Supplier<RateLimit> limit;
     private final LongSupplier microClock;
-    private final Cache<String, Long> tats;
+    private final Cache<String, AtomicLong> tats;
     private final int maxClients;
 
     /**
@@ -43,13 +44,16 @@ public final class LocalRateLimiter implements RateLimiter {
     public RateDecision decide(String client) {
         RateLimit l = limit.get();
         long now = microClock.getAsLong();
-        Gcra.Outcome[] result = new Gcra.Outcome[1];
-        tats.asMap().compute(client, (key, stored) -> {
-            Gcra.Outcome o = Gcra.decide(stored == null ? Long.MIN_VALUE : stored, now, l.intervalMicros(), l.limit());
-            result[0] = o;
-            return o.allowed() ? Long.valueOf(o.tat()) : stored;
-        });
-        return RateDecision.of(result[0], l, RateDecision.Backend.LOCAL);
+        // lock-free: a busy client's requests (behind a balancer, often all of them) would queue
+        // on a per-key lock in turn
+        AtomicLong tat = tats.get(client, k -> new AtomicLong(Long.MIN_VALUE));
+        while (true) {
+            long stored = tat.get();
+            Gcra.Outcome o = Gcra.decide(stored, now, l.intervalMicros(), l.limit());
+            if (!o.allowed() || tat.compareAndSet(stored, o.tat())) {
+                return RateDecision.of(o, l, RateDecision.Backend.LOCAL);
+            }
+        }
     }
 
     /** @return clients remembered right now (approximate) */

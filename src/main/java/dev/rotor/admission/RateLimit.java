@@ -54,6 +54,20 @@ public record RateLimit(long limit, Duration window) {
     }
 
     /**
+     * How many of a client's requests one replica leases from Redis at once: at most
+     * {@code maxSlice}, and at most a quarter of the limit across all replicas together (so the
+     * slices held unspent never exceed a quarter of the limit while every replica's count is
+     * right), at least one.
+     *
+     * @param replicas replicas that share the limit
+     * @param maxSlice the configured largest slice ({@code rate-limit-slice})
+     * @return the slice
+     */
+    public int slice(int replicas, int maxSlice) {
+        return (int) Math.max(1, Math.min(maxSlice, limit / (4L * Math.max(1, replicas))));
+    }
+
+    /**
      * @param text {@code N/DURATION}, or {@code 0} for no limit
      * @param durations how to read the duration part
      * @return the limit, empty for {@code 0}

@@ -10,7 +10,7 @@ import dev.rotor.redis.RedisUnavailableException;
 /**
  * The rate limiter requests meet: Redis while it answers, else this replica's local limiter
  * at its share of the limit ({@code limit / replicas}). A Redis failure is never the
- * client's problem: the request that met it is decided locally, and once the Redis circuit
+ * client's problem: the request that met it (or waited the reply timeout for it) is decided locally, and once the Redis circuit
  * opens no request waits on Redis at all. The circuit's half-open probe finds Redis again
  * and decisions go back to it by themselves. One log line per switch, never per request.
  */
@@ -41,7 +41,7 @@ public final class SharedRateLimiter implements RateLimiter {
         if (redis.isPresent()) {
             try {
                 decision = redis.get().decide(client);
-            } catch (RedisUnavailableException e) {
+            } catch (RedisUnavailableException | RedisRateLimiter.Undecided e) {
                 decision = local.decide(client);
                 switched(RateDecision.Backend.LOCAL, e.getMessage());
                 return counted(decision);
@@ -59,6 +59,16 @@ public final class SharedRateLimiter implements RateLimiter {
      */
     public long decisions(boolean allowed, RateDecision.Backend backend) {
         return counts[index(allowed, backend)].sum();
+    }
+
+    /** @return lease calls to Redis so far (0 without Redis) */
+    public long leaseCalls() {
+        return redis.map(RedisRateLimiter::leaseCalls).orElse(0L);
+    }
+
+    /** @return decisions that waited for a lease call (0 without Redis) */
+    public long leaseWaits() {
+        return redis.map(RedisRateLimiter::waits).orElse(0L);
     }
 
     /** @return the local limiter (for its meters) */

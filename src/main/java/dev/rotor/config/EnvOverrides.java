@@ -58,6 +58,7 @@ public final class EnvOverrides {
         m.put("ROTOR_TRUSTED_PROXIES", "rotor.admission.trusted-proxies");
         m.put("ROTOR_EXPECTED_REPLICAS", "rotor.admission.expected-replicas");
         m.put("ROTOR_RATE_LIMIT_MAX_CLIENTS", "rotor.admission.max-tracked-clients");
+        m.put("ROTOR_RATE_LIMIT_SLICE", "rotor.admission.rate-limit-slice");
         m.put("ROTOR_HEADER_TIMEOUT", "rotor.wire.header-timeout");
         m.put("ROTOR_BODY_TIMEOUT", "rotor.wire.body-timeout");
         m.put("ROTOR_REQUEST_TIMEOUT", "rotor.wire.request-timeout");
@@ -104,6 +105,8 @@ public final class EnvOverrides {
         m.put("ROTOR_SESSION_MAX_MESSAGES", "rotor.session.max-messages");
         m.put("ROTOR_MAX_MESSAGE_CHARS", "rotor.session.max-message-chars");
         m.put("ROTOR_SESSION_FLUSH_TIMEOUT", "rotor.session.flush-timeout");
+        m.put("ROTOR_SESSION_CACHE_LAG", "rotor.session.cache-lag");
+        m.put("ROTOR_SESSION_TOUCH_PERIOD", "rotor.session.touch-period");
         m.put("TOGETHER_API_KEY", "rotor.chat.api-key");
         m.put("ROTOR_CHAT_BASE_URL", "rotor.chat.base-url");
         m.put("ROTOR_CHAT_MODEL", "rotor.chat.model");

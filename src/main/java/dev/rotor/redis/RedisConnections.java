@@ -12,6 +12,15 @@ interface RedisConnections extends AutoCloseable {
      */
     redis.clients.jedis.Jedis borrow();
 
+    /**
+     * A connection outside the pool, to the Redis the pool reaches now (the URL, or the primary
+     * the Sentinels name), for a caller that holds it open (a subscriber).
+     *
+     * @param socketTimeout bound on one read
+     * @return an unconnected client (its first command connects)
+     */
+    redis.clients.jedis.Jedis openDedicated(java.time.Duration socketTimeout);
+
     /** @return connections borrowed right now */
     int active();
 

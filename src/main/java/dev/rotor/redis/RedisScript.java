@@ -6,10 +6,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -32,7 +36,7 @@ public final class RedisScript {
 
     /**
      * @param owner    the class whose package holds the script
-     * @param resource the script's file name next to {@code owner}, e.g. {@code rate_limit.lua}
+     * @param resource the script's file name next to {@code owner}, e.g. {@code rate_lease.lua}
      * @return the script
      * @throws IllegalStateException when the resource is missing (a packaging bug: fail at class load)
      */
@@ -65,6 +69,30 @@ public final class RedisScript {
         } catch (JedisNoScriptException e) {
             return jedis.eval(source, keys, args);
         }
+    }
+
+    /**
+     * One call of a script in a batch ({@link SharedRedis#runAll}).
+     *
+     * @param keys KEYS
+     * @param args ARGV
+     */
+    public record Call(List<String> keys, List<String> args) {
+    }
+
+    List<Object> runAll(Jedis jedis, List<Call> calls) {
+        Pipeline pipeline = jedis.pipelined();
+        pipeline.sendCommand(Protocol.Command.SCRIPT, "LOAD", source);
+        List<Response<Object>> replies = new ArrayList<>(calls.size());
+        for (Call call : calls) {
+            replies.add(pipeline.evalsha(sha, call.keys(), call.args()));
+        }
+        pipeline.sync();
+        List<Object> out = new ArrayList<>(calls.size());
+        for (Response<Object> reply : replies) {
+            out.add(reply.get());
+        }
+        return out;
     }
 
     @Override

@@ -125,6 +125,21 @@ final class SentinelConnections implements RedisConnections {
     }
 
     @Override
+    public Jedis openDedicated(Duration socketTimeout) {
+        SentineledConnectionProvider p = provider.get();
+        if (p == null) {
+            throw new JedisConnectionException("no primary known: none of the " + sentinel.describe()
+                                                       + " has answered yet (" + lastFailure + ")");
+        }
+        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(primaryClient.getConnectionTimeoutMillis())
+                .socketTimeoutMillis((int) socketTimeout.toMillis())
+                .resp2();
+        sentinel.password().ifPresent(client::password);
+        return new Jedis(p.getCurrentMaster(), client.build());
+    }
+
+    @Override
     public int active() {
         Pool<Connection> pool = pool();
         return pool == null ? 0 : pool.getNumActive();

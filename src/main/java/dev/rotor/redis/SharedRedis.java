@@ -10,6 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Jedis;
@@ -113,6 +114,52 @@ public final class SharedRedis implements AutoCloseable {
      */
     public Object run(RedisScript script, List<String> keys, List<String> args) {
         return execute(jedis -> script.run(jedis, keys, args));
+    }
+
+    /**
+     * Like {@link #run(RedisScript, List, List)}, with the arguments built only when the call is
+     * made: while the circuit is open, a caller whose arguments cost something to build (a whole
+     * session as JSON) pays nothing.
+     *
+     * @param script the script
+     * @param keys   KEYS
+     * @param args   builds ARGV
+     * @return the script's reply
+     * @throws RedisUnavailableException when the circuit is open or the call failed
+     */
+    public Object run(RedisScript script, List<String> keys, Supplier<List<String>> args) {
+        return execute(jedis -> script.run(jedis, keys, args.get()));
+    }
+
+    /**
+     * Run one Lua script many times on one pooled connection, pipelined: one round trip for the
+     * whole batch (the script is loaded first in the same pipeline, so {@code NOSCRIPT} cannot
+     * happen). Guarded by the circuit like {@link #execute}; for background batches, never for
+     * a request's own call.
+     *
+     * @param script the script
+     * @param calls  KEYS and ARGV of each call, in order
+     * @return each call's reply, in order
+     * @throws RedisUnavailableException when the circuit is open or the batch failed
+     */
+    public List<Object> runAll(RedisScript script, List<RedisScript.Call> calls) {
+        return execute(jedis -> script.runAll(jedis, calls));
+    }
+
+    /**
+     * A connection of its own, outside the pool and the circuit, for a caller that holds it open
+     * (a subscriber). Every such connection is made here, so that it reaches the Redis the pool
+     * reaches (and follows it when that changes). The caller closes it, and opens another after
+     * a failure.
+     *
+     * @param socketTimeout bound on one read
+     * @return a connected client
+     * @throws redis.clients.jedis.exceptions.JedisException when Redis cannot be reached
+     */
+    public Jedis openDedicated(Duration socketTimeout) {
+        Jedis jedis = connections.openDedicated(socketTimeout);
+        jedis.ping(); // connect now, so that a Redis that is down fails here
+        return jedis;
     }
 
     /**

@@ -10,8 +10,10 @@ import redis.clients.jedis.JedisPool;
  */
 final class UrlConnections implements RedisConnections {
     private final JedisPool pool;
+    private final RedisConfig config;
 
     UrlConnections(RedisConfig config) {
+        this.config = config;
         GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
         SharedRedis.bound(poolConfig, config);
         this.pool = new JedisPool(poolConfig,
@@ -23,6 +25,11 @@ final class UrlConnections implements RedisConnections {
     @Override
     public Jedis borrow() {
         return pool.getResource();
+    }
+
+    @Override
+    public Jedis openDedicated(java.time.Duration socketTimeout) {
+        return new Jedis(config.url().orElseThrow(), (int) config.connectTimeout().toMillis(), (int) socketTimeout.toMillis());
     }
 
     @Override

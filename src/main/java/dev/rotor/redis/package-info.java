@@ -8,6 +8,9 @@
  * {@link dev.rotor.redis.RedisUnavailableException} as "use your local fallback". Every Lua
  * script is a {@code .lua} resource loaded as a {@link dev.rotor.redis.RedisScript} and run by
  * {@link dev.rotor.redis.SharedRedis#run} ({@code EVALSHA}, reloaded on {@code NOSCRIPT}); every
- * key lives under the service's namespace {@code rotor:<service-name>:}.
+ * key lives under the service's namespace {@code rotor:<service-name>:}. {@link
+ * dev.rotor.redis.KeyTracking} (server-assisted client-side caching on one dedicated connection
+ * from {@link dev.rotor.redis.SharedRedis#openDedicated}) says when a copy read from Redis may be
+ * served without asking again.
  */
 package dev.rotor.redis;

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
+import dev.rotor.redis.CircuitState;
 import dev.rotor.redis.RedisScript;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.upstream.ChatMessage;
@@ -22,8 +24,9 @@ import jakarta.json.JsonReader;
  * {@code rotor:<service>:session:{id}} (system prompt, created, last used) and a list
  * {@code rotor:<service>:session:{id}:messages} of JSON messages. The braces make both keys
  * one hash slot, so the scripts also run on a Redis Cluster. Reading, appending and saving
- * are single Lua scripts ({@code session_*.lua}): a read refreshes the expiry atomically, and
- * appends from several replicas at once all land, each as one block. (Before the namespace,
+ * are single Lua scripts ({@code session_*.lua}): a read writes nothing (last uses and the idle
+ * expiry are refreshed in batches by {@code session_touch.lua}), and appends from several replicas
+ * at once all land, each as one block. (Before the namespace,
  * keys were {@code rotor:session:{id}}; sessions under those old keys are not read.)
  * Every method throws {@link dev.rotor.redis.RedisUnavailableException} when Redis is down.
  */
@@ -31,8 +34,13 @@ final class RedisSessions {
     private static final RedisScript READ = RedisScript.load(RedisSessions.class, "session_read.lua");
     private static final RedisScript APPEND = RedisScript.load(RedisSessions.class, "session_append.lua");
     private static final RedisScript SAVE = RedisScript.load(RedisSessions.class, "session_save.lua");
+    private static final RedisScript TOUCH = RedisScript.load(RedisSessions.class, "session_touch.lua");
+
+    /** While the circuit is open, how often a write that can wait is still tried. */
+    static final Duration AWAY_RETRY = Duration.ofMillis(50);
 
     private final SharedRedis redis;
+    private final AtomicLong nextTryWhileAway = new AtomicLong(System.nanoTime());
     private final String keyPrefix;
     private final long ttlMillis;
     private final int maxMessages;
@@ -50,9 +58,27 @@ final class RedisSessions {
         this.maxMessages = maxMessages;
     }
 
-    Optional<Session> readAndTouch(String id, Instant now) {
-        Object reply = redis.run(READ, keys(id), List.of(String.valueOf(now.toEpochMilli()), String.valueOf(ttlMillis)));
-        return decode(id, reply);
+    /** Read without writing: last uses are written in batches by {@link #touchAll}. */
+    Optional<Session> read(String id) {
+        return decode(id, redis.run(READ, keys(id), List.of()));
+    }
+
+    /**
+     * Mark sessions used and restart their idle expiry, one pipelined round trip for all;
+     * sessions deleted meanwhile stay deleted.
+     *
+     * @param lastUsed session id -> its last use (epoch ms)
+     */
+    void touchAll(Map<String, Long> lastUsed) {
+        List<RedisScript.Call> calls = new ArrayList<>(lastUsed.size());
+        lastUsed.forEach((id, at) -> calls.add(new RedisScript.Call(keys(id), List.of(String.valueOf(at),
+                                                                                     String.valueOf(ttlMillis)))));
+        redis.runAll(TOUCH, calls);
+    }
+
+    /** @return the prefix of every session key, for tracking */
+    String keyPrefix() {
+        return keyPrefix;
     }
 
     Optional<Session> append(String id, List<ChatMessage> messages, Instant now) {
@@ -63,13 +89,33 @@ final class RedisSessions {
     }
 
     void save(Session s) {
-        List<String> args = new ArrayList<>(List.of(String.valueOf(ttlMillis),
-                                                    String.valueOf(s.created().toEpochMilli()),
-                                                    String.valueOf(s.lastUsed().toEpochMilli()),
-                                                    s.system().orElse(""),
-                                                    s.system().isPresent() ? "1" : "0"));
-        s.messages().forEach(m -> args.add(encode(m)));
-        redis.run(SAVE, keys(s.id()), args);
+        // built only when the call is made: a dirty session is offered on every read while Redis is down
+        redis.run(SAVE, keys(s.id()), () -> {
+            List<String> args = new ArrayList<>(List.of(String.valueOf(ttlMillis),
+                                                        String.valueOf(s.created().toEpochMilli()),
+                                                        String.valueOf(s.lastUsed().toEpochMilli()),
+                                                        s.system().orElse(""),
+                                                        s.system().isPresent() ? "1" : "0"));
+            s.messages().forEach(m -> args.add(encode(m)));
+            return args;
+        });
+    }
+
+    /**
+     * Whether a write that can wait (a session changed in memory while Redis was down) should be
+     * tried now: always while the circuit is not open; while it is, once per {@link #AWAY_RETRY},
+     * so that the circuit's probe still happens and finds Redis back, while the reads meanwhile do
+     * not each build a call that the circuit refuses.
+     *
+     * @return whether to try
+     */
+    boolean worthTrying() {
+        if (redis.circuit().state() != CircuitState.OPEN) {
+            return true;
+        }
+        long now = System.nanoTime();
+        long next = nextTryWhileAway.get();
+        return now - next >= 0 && nextTryWhileAway.compareAndSet(next, now + AWAY_RETRY.toNanos());
     }
 
     boolean delete(String id) {

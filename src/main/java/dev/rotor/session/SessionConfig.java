@@ -13,13 +13,19 @@ import dev.rotor.config.Settings;
  * @param maxMessages     most messages a session keeps; older ones are dropped
  * @param maxMessageChars longest message content (and system prompt), in characters
  * @param flushTimeout    bound on writing what Redis lacks when the replica leaves
+ * @param cacheLag        with Redis, a session in memory is served without asking Redis while
+ *                        this replica has heard from Redis's invalidation channel within this
+ *                        lag; zero: every read asks Redis
+ * @param touchPeriod     with Redis, last uses of sessions read are written in one batch this often
  */
 public record SessionConfig(int maxActive,
                             Duration idleTtl,
                             int history,
                             int maxMessages,
                             int maxMessageChars,
-                            Duration flushTimeout) {
+                            Duration flushTimeout,
+                            Duration cacheLag,
+                            Duration touchPeriod) {
     /**
      * @param s the {@code rotor.session} node
      * @return validated settings
@@ -30,12 +36,20 @@ public record SessionConfig(int maxActive,
         if (history > maxMessages) {
             throw s.invalid("history", "must not exceed max-messages (" + maxMessages + "): a session keeps no more");
         }
+        Duration idleTtl = s.duration("idle-ttl", Duration.ofSeconds(1), Duration.ofDays(30));
+        Duration touchPeriod = s.duration("touch-period", Duration.ofMillis(10), Duration.ofHours(1));
+        if (touchPeriod.compareTo(idleTtl.dividedBy(2)) > 0) {
+            throw s.invalid("touch-period", "must be at most half of idle-ttl (" + idleTtl
+                    + "): a session read only from memory would expire in Redis before its last use is written");
+        }
         return new SessionConfig(s.integer("max-active", 1, 10_000_000),
-                                 s.duration("idle-ttl", Duration.ofSeconds(1), Duration.ofDays(30)),
+                                 idleTtl,
                                  history,
                                  maxMessages,
                                  s.integer("max-message-chars", 1, 1_000_000),
-                                 s.duration("flush-timeout", Duration.ZERO, Duration.ofMinutes(5)));
+                                 s.duration("flush-timeout", Duration.ZERO, Duration.ofMinutes(5)),
+                                 s.duration("cache-lag", Duration.ZERO, Duration.ofSeconds(10)),
+                                 touchPeriod);
     }
 
     /**

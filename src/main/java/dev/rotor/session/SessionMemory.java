@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
+import dev.rotor.redis.KeyTracking;
 import dev.rotor.upstream.ChatMessage;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -22,8 +23,18 @@ import com.github.benmanes.caffeine.cache.Ticker;
  * Each entry says whether a shared tier lacks it ("dirty"); a memory-only store never sets it.
  */
 final class SessionMemory {
-    /** A memory copy and whether the shared tier lacks it. */
-    record Entry(Session session, boolean dirty) {
+    /**
+     * A memory copy, whether the shared tier lacks it, and what it was read from Redis under.
+     *
+     * @param session the copy
+     * @param dirty   whether the shared tier lacks it
+     * @param stamp   the tracking stamp taken before it was read from Redis; null when it was
+     *                not read from Redis (made or changed here), so never served as current
+     */
+    record Entry(Session session, boolean dirty, KeyTracking.Stamp stamp) {
+        Entry(Session session, boolean dirty) {
+            this(session, dirty, null);
+        }
     }
 
     private final int maxActive;
@@ -74,7 +85,11 @@ final class SessionMemory {
             return Optional.empty();
         }
         Session touched = e.session().touch(now);
-        put(id, new Entry(touched, dirty));
+        // the get above already counted as a use; the copy's last use is kept to the millisecond
+        // (as Redis keeps it), so a busy session is not rewritten by every read within one
+        if (e.dirty() != dirty || e.session().lastUsed().toEpochMilli() != now.toEpochMilli()) {
+            put(id, new Entry(touched, dirty));
+        }
         return Optional.of(touched);
     }
 

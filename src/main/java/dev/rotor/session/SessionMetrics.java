@@ -20,6 +20,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
  * rotor_sessions_evicted_total{cause=size|expired|deleted}
  * rotor_sessions_loaded_total                read from Redis into this replica's memory
  * rotor_sessions_flushed_total               written to Redis by a flush
+ * rotor_sessions_served_from_memory_total    reads answered from memory known to hold what Redis holds
  * </pre>
  */
 public final class SessionMetrics implements AutoCloseable {
@@ -46,6 +47,9 @@ public final class SessionMetrics implements AutoCloseable {
                                                 .description("Sessions read from Redis that this replica's memory lacked")));
         meters.add(registry.getOrCreate(FunctionalCounter.builder("rotor.sessions.flushed", store, SessionStore::flushed)
                                                 .description("Sessions written to Redis by a flush")));
+        meters.add(registry.getOrCreate(FunctionalCounter.builder("rotor.sessions.served.from.memory", store,
+                                                                  SessionStore::servedFromMemory)
+                                                .description("Reads answered from memory known to hold what Redis holds")));
     }
 
     private void evicted(String cause, java.util.function.Function<SessionStore, Long> fn, SessionStore store) {

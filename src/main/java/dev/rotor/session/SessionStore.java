@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import dev.rotor.redis.KeyTracking;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.upstream.ChatMessage;
 
@@ -39,10 +40,18 @@ public interface SessionStore extends AutoCloseable {
                     + ", idle expiry " + config.idleTtl() + "; a rotation loses this replica's sessions");
             return new LocalSessionStore(config, ticker, clock);
         }
-        log.log(Level.INFO, "sessions in Redis with idle expiry " + config.idleTtl() + ", memory fallback of at most "
-                + config.maxActive() + "; they survive rotation");
         RedisSessions shared = new RedisSessions(redis.get(), namespace, config.idleTtl(), config.maxMessages());
-        return new TieredSessionStore(config, shared, ticker, clock, Thread::sleep);
+        boolean cached = !config.cacheLag().isZero();
+        log.log(Level.INFO, "sessions in Redis with idle expiry " + config.idleTtl() + ", memory fallback of at most "
+                + config.maxActive() + "; they survive rotation; "
+                + (cached ? "reads served from memory while Redis's invalidations are current within " + config.cacheLag()
+                          : "every read asks Redis (ROTOR_SESSION_CACHE_LAG=0)")
+                + "; last uses written every " + config.touchPeriod());
+        KeyTracking tracking = cached ? KeyTracking.start(redis.get(), shared.keyPrefix(), config.cacheLag())
+                                      : KeyTracking.off();
+        return new TieredSessionStore(config, shared, tracking,
+                                      new SessionTouches(shared, config.maxActive(), config.touchPeriod()),
+                                      ticker, clock, Thread::sleep);
     }
 
     /**
@@ -108,6 +117,11 @@ public interface SessionStore extends AutoCloseable {
 
     /** @return sessions written to the shared tier by a flush */
     long flushed();
+
+    /** @return reads answered from memory because it was known to hold what Redis holds */
+    default long servedFromMemory() {
+        return 0;
+    }
 
     /** Leave: a tiered store flushes what the shared tier lacks, bounded by {@code flush-timeout}. */
     @Override

@@ -3,11 +3,14 @@ package dev.rotor.session;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
+import dev.rotor.redis.KeyTracking;
 import dev.rotor.redis.RedisUnavailableException;
 import dev.rotor.upstream.ChatMessage;
 
@@ -16,14 +19,18 @@ import com.github.benmanes.caffeine.cache.Ticker;
 
 /**
  * Sessions in memory over a shared tier (Redis, through {@link RedisSessions}). The shared tier
- * is the source of truth while it answers: every read and append goes through it (one Lua
- * script each), so a session made or changed on one replica reads the same on every other,
- * and survives its replica. Memory then is the fallback: when Redis is down, sessions keep
- * working from memory, and whatever changed there is marked as lacking in Redis ("dirty"). A
- * dirty session is written back on its next access once Redis answers, and all dirty sessions
- * are written on {@link #close()}, bounded by {@code flush-timeout}. Where a dirty memory copy
- * and the Redis copy differ, the memory copy wins: it saw the latest writes this replica
- * accepted.
+ * is the source of truth while it answers: every append goes through it (one Lua script), so a
+ * session made or changed on one replica reads the same on every other, and survives its
+ * replica. A read is served from memory when memory is known to hold what Redis holds
+ * ({@link KeyTracking}: the copy was read from Redis and no invalidation for it has arrived, on a
+ * subscription that answered a ping within {@code cache-lag}); else it reads Redis (one Lua
+ * script that writes nothing). Last uses are written in batches ({@link SessionTouches}).
+ *
+ * <p>Memory is also the fallback: when Redis is down, sessions keep working from memory, and
+ * whatever changed there is marked as lacking in Redis ("dirty"). A dirty session is written back
+ * on its next access once Redis answers, and all dirty sessions are written on {@link #close()},
+ * bounded by {@code flush-timeout}. Where a dirty memory copy and the Redis copy differ, the memory
+ * copy wins: it saw the latest writes this replica accepted.
  */
 final class TieredSessionStore implements SessionStore {
     private static final System.Logger LOG = System.getLogger(TieredSessionStore.class.getName());
@@ -43,24 +50,32 @@ final class TieredSessionStore implements SessionStore {
     private final SessionConfig config;
     private final SessionMemory memory;
     private final RedisSessions shared;
+    private final KeyTracking tracking;
+    private final SessionTouches touches;
     private final Ticker ticker;
     private final Clock clock;
     private final Sleeper sleeper;
     private final AtomicLong deleted = new AtomicLong();
     private final AtomicLong loaded = new AtomicLong();
     private final AtomicLong flushed = new AtomicLong();
+    private final LongAdder servedFromMemory = new LongAdder();
 
     /**
      * @param config  bounds
-     * @param shared  the shared tier
+     * @param shared   the shared tier
+     * @param tracking says which memory copies Redis still holds (closed with the store)
+     * @param touches  batches last uses (closed with the store)
      * @param ticker  monotonic time of the memory tier's idle expiry and the flush deadline
      * @param clock   wall clock for the created / last used times
      * @param sleeper waits between two tries of a flush
      */
-    TieredSessionStore(SessionConfig config, RedisSessions shared, Ticker ticker, Clock clock, Sleeper sleeper) {
+    TieredSessionStore(SessionConfig config, RedisSessions shared, KeyTracking tracking, SessionTouches touches,
+                       Ticker ticker, Clock clock, Sleeper sleeper) {
         this.config = config;
         this.memory = new SessionMemory(config, ticker);
         this.shared = shared;
+        this.tracking = tracking;
+        this.touches = touches;
         this.ticker = ticker;
         this.clock = clock;
         this.sleeper = sleeper;
@@ -75,16 +90,27 @@ final class TieredSessionStore implements SessionStore {
 
     @Override
     public Optional<Session> find(String id) {
+        Instant now = clock.instant();
         SessionMemory.Entry local = memory.get(id);
+        if (local != null && tracking.isCurrent(id, local.stamp())) {
+            servedFromMemory.increment();
+            touches.record(id, now);
+            return Optional.of(local.session().touch(now));
+        }
         if (sharedMayAnswer(local)) {
+            // before the read is sent: an invalidation of anything Redis does after it voids the copy
+            KeyTracking.Stamp stamp = tracking.stamp(id);
             try {
-                Optional<Session> found = shared.readAndTouch(id, clock.instant());
+                Optional<Session> found = shared.read(id);
                 if (found.isPresent()) {
                     if (local == null) {
                         loaded.incrementAndGet();
                     }
-                    memory.put(id, new SessionMemory.Entry(found.get(), false));
-                } else if (local != null) {
+                    memory.put(id, new SessionMemory.Entry(found.get(), false, stamp));
+                    touches.record(id, now);
+                    return Optional.of(found.get().touch(now));
+                }
+                if (local != null) {
                     memory.remove(id); // deleted or expired in Redis by another replica
                 }
                 return found;
@@ -92,7 +118,7 @@ final class TieredSessionStore implements SessionStore {
                 // fall through to memory
             }
         }
-        return memory.touch(id, clock.instant(), true);
+        return memory.touch(id, now, true);
     }
 
     @Override
@@ -197,9 +223,19 @@ final class TieredSessionStore implements SessionStore {
         return flushed.get();
     }
 
-    /** Flush what Redis lacks, bounded by {@code flush-timeout}; logs what could not be saved. */
+    @Override
+    public long servedFromMemory() {
+        return servedFromMemory.sum();
+    }
+
+    /**
+     * Write the pending last uses, then flush what Redis lacks, bounded by {@code flush-timeout};
+     * logs what could not be saved. Stops the tracking.
+     */
     @Override
     public void close() {
+        touches.close();
+        tracking.close();
         long start = ticker.read();
         int left = flush(config.flushTimeout());
         long ms = (ticker.read() - start) / 1_000_000;
@@ -216,7 +252,7 @@ final class TieredSessionStore implements SessionStore {
      * @return whether Redis is to answer: there is no dirty memory copy, or it was just written back
      */
     private boolean sharedMayAnswer(SessionMemory.Entry local) {
-        return local == null || !local.dirty() || saved(local.session());
+        return local == null || !local.dirty() || shared.worthTrying() && saved(local.session());
     }
 
     private boolean saved(Session s) {

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.hamcrest.Matchers.startsWith;
 
 /**
@@ -50,9 +52,24 @@ class RedisRateLimiterTest extends RateLimiterContract {
         redis.close();
     }
 
+    /** One request per lease: every decision is one call, as before leases. */
+    int slice() {
+        return 1;
+    }
+
     @Override
     RateLimiter limiter(RateLimit limit) {
-        return new RedisRateLimiter(redis, limit, now::get, "rotor:rate-test:");
+        return limiter(limit, "rotor:rate-test:");
+    }
+
+    RedisRateLimiter limiter(RateLimit limit, String namespace) {
+        int slice = slice();
+        return new RedisRateLimiter(redis, limit, now::get, namespace, () -> slice, Duration.ofSeconds(5), 1000,
+                                    Thread.ofVirtual()::start);
+    }
+
+    static RedisTestServer server() {
+        return server;
     }
 
     @Override
@@ -71,6 +88,32 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     @Test
+    void aDecisionWaitsForAFrozenRedisAtMostItsWaitWhoeverStartedTheCall() {
+        // the reply timeout is 10 s, the decision's wait 0.2 s: a decision that waited for the
+        // call itself would take 10 s
+        try (SharedRedis slow = new SharedRedis(new RedisConfig(Optional.of(URI.create(server.url())), 4,
+                                                                Duration.ofSeconds(10), Duration.ofSeconds(10),
+                                                                Duration.ofSeconds(10), 3, Duration.ofSeconds(60)),
+                                                System::nanoTime)) {
+            RedisRateLimiter limiter = new RedisRateLimiter(slow, LIMIT, now::get, "rotor:rate-test:", this::slice,
+                                                            Duration.ofMillis(200), 1000, Thread.ofVirtual()::start);
+            assertThat(limiter.decide("warm").allowed(), is(true)); // a pooled connection exists
+            server.pause();
+            try {
+                long start = System.nanoTime();
+                assertThrows(RedisRateLimiter.Undecided.class, () -> limiter.decide("a"));
+                assertThrows(RedisRateLimiter.Undecided.class, () -> limiter.decide("a"));
+                // another client meets the overdue call: decided locally at once, no second call
+                assertThrows(RedisRateLimiter.Undecided.class, () -> limiter.decide("b"));
+                assertThat(Duration.ofNanos(System.nanoTime() - start), lessThan(Duration.ofSeconds(5)));
+                assertThat("one call to the frozen Redis", limiter.leaseCalls(), is(2L));
+            } finally {
+                server.resume();
+            }
+        }
+    }
+
+    @Test
     void worksAgainAfterRedisForgetsTheScript() {
         RateLimiter limiter = limiter(LIMIT);
         assertThat(limiter.decide("a").allowed(), is(true));
@@ -83,7 +126,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
     @Test
     void twoLimitersOnOneRedisShareOneCount() {
         RateLimiter first = limiter(LIMIT);
-        RateLimiter second = new RedisRateLimiter(redis, LIMIT, now::get, "rotor:rate-test:");
+        RateLimiter second = limiter(LIMIT, "rotor:rate-test:");
         for (int i = 0; i < 5; i++) {
             assertThat((i % 2 == 0 ? first : second).decide("a").allowed(), is(true));
         }
@@ -93,8 +136,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
 
     @Test
     void servicesSharingOneRedisKeepSeparateCounts() {
-        RateLimiter shop = new RedisRateLimiter(redis, LIMIT, now::get, "rotor:shop:");
-        RateLimiter search = new RedisRateLimiter(redis, LIMIT, now::get, "rotor:search:");
+        RateLimiter shop = limiter(LIMIT, "rotor:shop:");
+        RateLimiter search = limiter(LIMIT, "rotor:search:");
         for (int i = 0; i < 5; i++) {
             assertThat(shop.decide("a").allowed(), is(true));
         }

@@ -1,6 +1,7 @@
 package dev.rotor.session;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.rotor.support.Await;
 import dev.rotor.support.Http;
 import dev.rotor.support.Json;
 import dev.rotor.support.RedisTestServer;
@@ -31,6 +33,7 @@ import static org.hamcrest.Matchers.startsWith;
  * in-process replicas that each have their own memory tier.
  */
 class SessionRedisTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
     private RedisTestServer redis;
 
     @BeforeEach
@@ -66,12 +69,14 @@ class SessionRedisTest {
             assertThat(b.replica().sessions().loadedFromRedis(), is(1L));
 
             say(b.port(), id, "from-b");
-            // a's memory copy is older; Redis is the truth while it answers
-            assertThat(read(a.port(), id).getJsonArray("messages").size(), is(4));
+            // a's memory copy is older; Redis's invalidation reaches a within the cache lag
+            // (SessionCacheTest holds reads to that bound)
+            Await.until("a reads b's message", WAIT, () -> read(a.port(), id).getJsonArray("messages").size() == 4);
 
             assertThat(Http.send(java.net.http.HttpRequest.newBuilder(Http.uri(b.port(), "/api/sessions/" + id))
                                          .DELETE()).statusCode(), is(204));
-            assertThat(Http.get(a.port(), "/api/sessions/" + id).statusCode(), is(404));
+            Await.until("a finds the session gone", WAIT,
+                        () -> Http.get(a.port(), "/api/sessions/" + id).statusCode() == 404);
         }
     }
 
@@ -138,6 +143,8 @@ class SessionRedisTest {
             for (Future<JsonObject> f : pool.invokeAll(posts)) {
                 f.get();
             }
+            Await.until("every message read on a", WAIT,
+                        () -> read(a.port(), id).getJsonArray("messages").size() == 4 * perReplica);
             JsonArray messages = read(a.port(), id).getJsonArray("messages");
             assertThat(messages.size(), is(4 * perReplica));
             for (int i = 0; i < messages.size(); i += 2) {

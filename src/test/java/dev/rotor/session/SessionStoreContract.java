@@ -52,7 +52,8 @@ abstract class SessionStoreContract {
     abstract SessionStore store(SessionConfig config);
 
     SessionStore store(int maxActive, Duration idle, int maxMessages) {
-        return store(new SessionConfig(maxActive, idle, Math.min(20, maxMessages), maxMessages, 8000, Duration.ZERO));
+        return store(new SessionConfig(maxActive, idle, Math.min(20, maxMessages), maxMessages, 8000, Duration.ZERO,
+                                       Duration.ZERO, Duration.ZERO));
     }
 
     void advance(Duration d) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.rotor.redis.KeyTracking;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.support.RedisTestServer;
@@ -53,8 +54,10 @@ class TieredSessionStoreTest extends SessionStoreContract {
 
     @Override
     SessionStore store(SessionConfig c) {
-        return new TieredSessionStore(c, new RedisSessions(redis, NAMESPACE, c.idleTtl(), c.maxMessages()), nanos::get,
-                                      clock, this::sleep);
+        // tracking off: these tests are about the tiers; SessionCacheTest is about serving from memory
+        RedisSessions shared = new RedisSessions(redis, NAMESPACE, c.idleTtl(), c.maxMessages());
+        return new TieredSessionStore(c, shared, KeyTracking.off(), new SessionTouches(shared, c.maxActive(), Duration.ZERO),
+                                      nanos::get, clock, this::sleep);
     }
 
     private void sleep(Duration d) {
@@ -188,8 +191,11 @@ class TieredSessionStoreTest extends SessionStoreContract {
 
     @Test
     void anInterruptedFlushStopsAndKeepsTheInterrupt() {
-        SessionConfig c = new SessionConfig(10, Duration.ofMinutes(30), 10, 10, 8000, Duration.ofSeconds(10));
-        SessionStore store = new TieredSessionStore(c, new RedisSessions(redis, NAMESPACE, c.idleTtl(), c.maxMessages()),
+        SessionConfig c = new SessionConfig(10, Duration.ofMinutes(30), 10, 10, 8000, Duration.ofSeconds(10),
+                                            Duration.ZERO, Duration.ZERO);
+        RedisSessions shared = new RedisSessions(redis, NAMESPACE, c.idleTtl(), c.maxMessages());
+        SessionStore store = new TieredSessionStore(c, shared, KeyTracking.off(),
+                                                    new SessionTouches(shared, c.maxActive(), Duration.ZERO),
                                                     nanos::get, clock, d -> {
             throw new InterruptedException("stop");
         });

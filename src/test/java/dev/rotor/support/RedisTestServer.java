@@ -163,7 +163,27 @@ public final class RedisTestServer implements AutoCloseable {
         return info("stats", field);
     }
 
+    /**
+     * @param command a command's name as {@code INFO commandstats} names it, e.g. {@code evalsha}
+     * @return how often Redis ran it since it started (0 when never)
+     */
+    public long calls(String command) {
+        String line = infoText("commandstats").lines()
+                .filter(l -> l.startsWith("cmdstat_" + command + ":"))
+                .findFirst().orElse("");
+        int at = line.indexOf("calls=");
+        return at < 0 ? 0 : Long.parseLong(line.substring(at + 6, line.indexOf(',', at)));
+    }
+
     private long info(String section, String field) {
+        return infoText(section).lines()
+                .filter(l -> l.startsWith(field + ":"))
+                .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).trim()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + field + " in INFO " + section));
+    }
+
+    private String infoText(String section) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(2000);
             socket.getOutputStream().write(("*2\r\n$4\r\nINFO\r\n$" + section.length() + "\r\n" + section + "\r\n")
@@ -178,12 +198,7 @@ public final class RedisTestServer implements AutoCloseable {
                 throw new IllegalStateException("INFO answered " + head);
             }
             int length = Integer.parseInt(head.substring(1).trim());
-            String body = new String(in.readNBytes(length), java.nio.charset.StandardCharsets.US_ASCII);
-            return body.lines()
-                    .filter(l -> l.startsWith(field + ":"))
-                    .mapToLong(l -> Long.parseLong(l.substring(field.length() + 1).trim()))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no " + field + " in INFO " + section));
+            return new String(in.readNBytes(length), java.nio.charset.StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
