@@ -31,10 +31,13 @@ import redis.clients.jedis.Jedis;
 import static dev.rotor.support.Sessions.create;
 import static dev.rotor.support.Sessions.say;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.both;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /**
  * Two in-process replicas on a real primary, replica and three Sentinels: the primary dies
@@ -112,10 +115,16 @@ class SentinelFailoverTest {
                 assertThat("new writes land on the new primary", j.exists("rotor:rotor:session:{" + after + "}:messages"),
                            is(true));
             }
-            for (int i = 0; i < 20; i++) {
+            // 20/PT1M over two replicas, leased in slices of 20 / (4 x 2) = 2: a client gets the
+            // limit give or take one unspent slice per replica (docs/admission.md)
+            int allowed = 0;
+            for (int i = 0; i < 40; i++) {
                 TestReplica r = i % 2 == 0 ? a : b;
-                assertThat("request " + (i + 1) + " of the limit", withKey(r.port(), "after").statusCode(), is(200));
+                if (withKey(r.port(), "after").statusCode() == 200) {
+                    allowed++;
+                }
             }
+            assertThat("the limit, within one slice per replica", allowed, both(greaterThanOrEqualTo(16)).and(lessThanOrEqualTo(24)));
             assertThat("the limit is shared again", withKey(a.port(), "after").statusCode(), is(429));
             assertThat(withKey(b.port(), "after").statusCode(), is(429));
             try (Jedis j = promoted.client()) {
