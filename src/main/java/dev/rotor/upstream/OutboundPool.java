@@ -2,6 +2,9 @@ package dev.rotor.upstream;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.http.config.RegistryBuilder;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
+import org.apache.http.conn.socket.PlainConnectionSocketFactory;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 
 /**
@@ -11,6 +14,14 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
  * their connection; trimming after each release makes the kept-alive bound hold.
  */
 final class OutboundPool extends PoolingHttpClientConnectionManager {
+    /** Plain HTTP as Apache's default; TLS made ready on the first https call ({@link LazyTlsSocketFactory}). */
+    OutboundPool() {
+        super(RegistryBuilder.<ConnectionSocketFactory>create()
+                      .register("http", PlainConnectionSocketFactory.getSocketFactory())
+                      .register("https", new LazyTlsSocketFactory())
+                      .build());
+    }
+
     /**
      * Close idle connections beyond {@code keep}, the least recently used first (the pool
      * lists idle connections most recently released first). Not while callers wait for a
