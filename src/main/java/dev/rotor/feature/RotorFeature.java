@@ -32,6 +32,7 @@ import dev.rotor.lifecycle.StuckTrigger;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
+import dev.rotor.web.WebConfig;
 import dev.rotor.wire.Wire;
 import dev.rotor.wire.WireConfig;
 
@@ -103,7 +104,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
         WireConfig wireConfig = WireConfig.from(rotor.node("wire"), admissionConfig.maxConcurrentRequests());
         this.id = rotor.optionalString("replica-id").orElseGet(RotorFeature::randomId);
-        this.adminPort = rotor.optionalPort("admin-port");
+        // the admin port as WebConfig validates it (a number, and not the public port)
+        this.adminPort = WebConfig.from(Settings.of(b.config)).adminPort();
         this.perCountedRequest = b.perCountedRequest;
         this.redisNamespace = fleet.redisNamespace();
         this.signals = b.handleSignals ? Optional.of(StopSignals.install()) : Optional.empty();
