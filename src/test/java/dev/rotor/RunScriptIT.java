@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code bin/run}, the README's command for running the service: its first run after a build
  * trains the JVM's startup cache with the training workload, then serves with it; the next
- * run loads it without training. Neither prints a JDK warning.
+ * run loads it without training. Neither prints a JDK warning. The JIT follows the quota: both
+ * compilers for a replica without one, C1 alone for the default quota.
  */
 class RunScriptIT {
     private static final String RECORDING = "training the JVM's startup cache";
@@ -44,15 +45,19 @@ class RunScriptIT {
             first.sigterm();
             assertThat("exit status; log:\n" + first.output(), first.awaitExit(Duration.ofSeconds(90)), is(0));
             assertThat(first.output(), containsString(RECORDING));
+            assertThat("no quota: both JIT compilers", first.output(), containsString("jit full (C1 and C2)"));
             assertThat("no JDK warning at start", first.output(), not(containsString("[warning]")));
         }
 
-        // AOTMode=on: the JVM refuses to start unless it can map and use this cache
+        // AOTMode=on: the JVM refuses to start unless it can map and use this cache (trained
+        // with both JIT compilers, and loaded here by the quick one that the default quota gets)
         env.put("JAVA_OPTS", "-XX:AOTMode=on");
+        env.remove("ROTOR_MAX_REQUESTS");
         try (JarProcess second = JarProcess.script("bin/run", env)) {
             second.awaitReady();
             assertThat(Http.status(second.port(), "/"), is(200));
             assertThat(second.output(), not(containsString(RECORDING)));
+            assertThat("the default quota: C1 only", second.output(), containsString("jit quick (C1 only)"));
             assertThat("no JDK warning at start", second.output(), not(containsString("[warning]")));
         }
     }

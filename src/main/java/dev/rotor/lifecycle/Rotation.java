@@ -81,6 +81,7 @@ public final class Rotation implements AutoCloseable {
                                  Optional<SharedRedis> redis, MeterRegistry registry, RandomGenerator random,
                                  List<RotationTrigger> extra) {
         long quota = Quota.draw(lc.maxRequests(), lc.maxRequestsJitter(), random);
+        Jit jit = Jit.current();
         List<RotationTrigger> triggers = new ArrayList<>(extra);
         Deque<AutoCloseable> owned = new ArrayDeque<>();
         if (lc.maxHeapAfterGc() > 0) {
@@ -121,7 +122,8 @@ public final class Rotation implements AutoCloseable {
                 + ", heap trigger " + (lc.maxHeapAfterGc() > 0 ? lc.maxHeapAfterGc() : "off")
                 + ", container-memory trigger " + (lc.maxContainerMemory() > 0 ? lc.maxContainerMemory() : "off")
                 + ", fleet slots " + (gate == RotationGate.OPEN ? "none" : fleet.maxConcurrentRotations() + " for "
-                + fleet.serviceName()));
+                + fleet.serviceName()) + ", jit " + jit.describe());
+        jit.mismatch(quota).ifPresent(warning -> LOG.log(Level.WARNING, warning));
         lifecycle.onDrain(rotation::drainStarted);
         return rotation;
     }
