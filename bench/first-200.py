@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Start a command and poll its port in this process (a raw HTTP/1.1 GET every 5 ms, no new
-process per try) until the first 200; print the milliseconds from spawn to that answer and
-the child's PID, and leave the child running.
+process per try) until the first 200; print the milliseconds from spawn to that answer, the
+child's PID and the wall clock of the answer (ns since the epoch, to set against Docker's
+event times), and leave the child running.
 
     first-200.py PORT PATH COMMAND...      (the child's stdout and stderr go to /dev/null)
 """
@@ -23,7 +24,7 @@ while time.monotonic_ns() < deadline:
             s.sendall(request)
             head = s.recv(16)
         if head.startswith(b"HTTP/1.1 200"):
-            print("%d %d" % ((time.monotonic_ns() - start) // 10**6, child.pid))
+            print("%d %d %d" % ((time.monotonic_ns() - start) // 10**6, child.pid, time.time_ns()))
             sys.exit(0)
     except OSError:
         pass
