@@ -103,6 +103,8 @@ single_health() {
   is_health "$single" "$1"
 }
 wait_for "container healthy" 60 single_health healthy
+# a quota: the quick JIT (C1 only), loading the cache that training wrote with both compilers
+"$DOCKER" logs "$single" 2>&1 | grep -q 'jit quick (C1 only)' || fail "the image did not pick the quick JIT for a quota"
 for _ in 1 2 3; do [[ $(http_status "http://127.0.0.1:$((PORT + 1))/") == 200 ]] || fail "GET / was not 200"; done
 [[ $(http_status "http://127.0.0.1:$((PORT + 1))/observe/health/ready") == 503 ]] || fail "readiness should be 503 after the quota"
 wait_for "container unhealthy while draining" 20 single_health unhealthy
@@ -147,6 +149,7 @@ after=$(restarts)
 logs=$("${compose[@]}" logs --no-color app)
 grep -q 'reached its quota' <<<"$logs" || fail "no replica logged reaching its quota"
 grep -q 'stopped after .* exit status 0' <<<"$logs" || fail "no replica logged its exit"
+grep -q 'jit quick (C1 only)' <<<"$logs" || fail "compose's replicas (quota 800) did not run the quick JIT"
 # restarted replicas serve again: both healthy, and a fresh replica answers
 wait_for "both replicas healthy again" 60 all_healthy 2
 served_ids=$(grep -o 'replica [0-9a-f]\{6\} serving' <<<"$logs" | sort -u | wc -l)

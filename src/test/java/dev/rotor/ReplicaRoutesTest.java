@@ -153,11 +153,23 @@ class ReplicaRoutesTest {
 
     @Test
     void adminPortServesObserveApartFromThePublicPort() throws Exception {
-        int adminPort;
-        try (var probe = new java.net.ServerSocket(0)) {
-            adminPort = probe.getLocalPort();
+        int adminPort = 0;
+        TestReplica started = null;
+        // a free port is released before the replica binds it: another process may take it in
+        // between, so a start that fails to bind is tried again on another free port
+        for (int attempt = 1; started == null; attempt++) {
+            try (var probe = new java.net.ServerSocket(0)) {
+                adminPort = probe.getLocalPort();
+            }
+            try {
+                started = TestReplica.start(Map.of("rotor.admin-port", String.valueOf(adminPort)));
+            } catch (IllegalStateException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
         }
-        try (TestReplica r = TestReplica.start(Map.of("rotor.admin-port", String.valueOf(adminPort)))) {
+        try (TestReplica r = started) {
             assertThat(r.observePort(), is(adminPort));
             assertThat(Http.status(adminPort, "/observe/health/ready"), is(200));
             assertThat(Http.status(adminPort, "/observe/replica"), is(200));
