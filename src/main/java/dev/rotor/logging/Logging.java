@@ -1,5 +1,6 @@
 package dev.rotor.logging;
 
+import java.time.ZoneId;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
@@ -45,6 +46,10 @@ public final class Logging {
             } else if (config.format() == LogFormat.TEXT && current instanceof JsonLogFormatter json) {
                 // a handler that had no formatter of its own gets the JDK's plain one
                 handler.setFormatter(json.replaced() == null ? new SimpleFormatter() : json.replaced());
+            }
+            // the properties' own line, written without String.format (an operator's format stays theirs)
+            if (handler.getFormatter() instanceof SimpleFormatter && TextLogFormatter.configured()) {
+                handler.setFormatter(new TextLogFormatter(ZoneId.systemDefault()));
             }
         }
     }

@@ -125,6 +125,12 @@ class JsonLogFormatTest {
     @Test
     void textGivesTheHandlersTheirFormatterBack() {
         Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT, false));
-        assertThat(handler.getFormatter() instanceof SimpleFormatter, is(true));
+        // the properties' line: written by hand while logging.properties keeps its format
+        assertThat(handler.getFormatter() instanceof SimpleFormatter || handler.getFormatter() instanceof TextLogFormatter,
+                   is(true));
+        java.util.logging.LogRecord record = new java.util.logging.LogRecord(Level.INFO, "back to text");
+        record.setLoggerName("dev.rotor.Test");
+        assertThat(handler.getFormatter().format(record).matches(
+                "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} INFO dev\\.rotor\\.Test: back to text\\R"), is(true));
     }
 }
