@@ -92,15 +92,44 @@ class ContainerImageTest {
         return flags;
     }
 
+    /**
+     * A heap that grows from the JVM's default 1/64 of the limit starts with a young generation
+     * of ~2 MiB: under load it collected every 2.4 ms and promoted garbage into the old
+     * generation (50,125 against 76,350 requests/s). The image's heap is whole from the start,
+     * and at least a third of it young, in every container size of the deploy files.
+     */
+    @Test
+    void theRuntimeHeapIsWholeFromTheStartAndLargelyYoung() throws IOException {
+        List<String> runtime = runtimeFlags();
+        for (String limit : CONTAINER_LIMITS) {
+            List<String> run = new ArrayList<>(List.of("-XX:MaxRAM=" + limit));
+            run.addAll(runtime);
+            String flags = printFlags(run);
+            long max = flag(flags, "MaxHeapSize");
+            assertThat("initial heap in a " + limit + " container", flag(flags, "InitialHeapSize"), is(max));
+            assertThat("young generation from the start in a " + limit + " container", flag(flags, "NewSize") * 3 >= max,
+                       is(true));
+        }
+    }
+
     private static boolean compressedOops(List<String> flags) {
+        Matcher m = Pattern.compile("(?m)^\\s*bool UseCompressedOops\\s+=\\s+(true|false)").matcher(printFlags(flags));
+        assertThat("UseCompressedOops in -XX:+PrintFlagsFinal", m.find(), is(true));
+        return Boolean.parseBoolean(m.group(1));
+    }
+
+    private static long flag(String printed, String name) {
+        Matcher m = Pattern.compile("(?m)^\\s*size_t " + name + "\\s+=\\s+(\\d+)").matcher(printed);
+        assertThat(name + " in -XX:+PrintFlagsFinal", m.find(), is(true));
+        return Long.parseLong(m.group(1));
+    }
+
+    private static String printFlags(List<String> flags) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(flags);
         command.add("-XX:+PrintFlagsFinal");
         command.add("-version");
-        Tools.Result r = Tools.run(Manifests.ROOT, command).assertSucceeded(command);
-        Matcher m = Pattern.compile("(?m)^\\s*bool UseCompressedOops\\s+=\\s+(true|false)").matcher(r.output());
-        assertThat("UseCompressedOops in -XX:+PrintFlagsFinal", m.find(), is(true));
-        return Boolean.parseBoolean(m.group(1));
+        return Tools.run(Manifests.ROOT, command).assertSucceeded(command).output();
     }
 }
