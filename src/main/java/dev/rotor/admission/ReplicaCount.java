@@ -80,11 +80,6 @@ public final class ReplicaCount implements AutoCloseable {
         return n > 0 ? n : expected;
     }
 
-    /** @return whether the count comes from Redis (else it is the configured one) */
-    public boolean isLive() {
-        return live > 0;
-    }
-
     /**
      * Heartbeat once and read the count; a failure keeps the last count.
      */
