@@ -32,7 +32,7 @@ COPY --from=build /build/target/rotor.jar /app/rotor.jar
 # The jar carries the same file; this copy is where an operator mounts their own
 # (a file in the working directory is read on top of the jar's).
 COPY application.yaml /app/application.yaml
-COPY deploy/image/rotor deploy/image/jit.sh deploy/image/healthcheck deploy/image/aot-train /app/bin/
+COPY deploy/image/rotor deploy/image/jit.sh deploy/image/respawn.sh deploy/image/healthcheck deploy/image/aot-train /app/bin/
 COPY --from=build /build/training/ /app/bin/
 # The AOT cache: a training run of the real jar in this very runtime image (same JVM build,
 # same class path, same flags as at run time), which serves a small quota and exits.
@@ -41,10 +41,12 @@ COPY --from=build /build/training/ /app/bin/
 RUN /app/bin/aot-train /app/rotor.aot && chmod 0444 /app/rotor.aot
 USER 10001:10001
 ENV PORT=8080
-# Exit mode by default: a replica that reaches its quota drains and its process exits 0.
-# Every restart policy acts on an exit (docker run --restart unless-stopped, compose,
-# Render, Kubernetes); only Kubernetes acts on a failed liveness probe, so the liveness
-# default of the app would never rotate under plain Docker. k8s/ sets its mode itself.
+# Exit mode by default: a replica that reaches its quota drains and its JVM exits 0; the
+# entrypoint then starts the next JVM in the same container (ROTOR_RESPAWN=false: the
+# container exits, and every restart policy acts on an exit: docker run --restart
+# unless-stopped, compose, Render, Kubernetes). Only Kubernetes acts on a failed liveness
+# probe, so the liveness default of the app would never rotate under plain Docker. k8s/ sets
+# its mode itself.
 ENV ROTOR_EXIT_MODE=exit
 EXPOSE 8080
 # No curl or wget in this image, and CMD-SHELL would run dash (no /dev/tcp): exec form,

@@ -4,10 +4,13 @@
 #      command, word for word; `docker-compose up --build` where only compose v1 exists) and
 #      the first request through HAProxy is served, rate limited by default;
 #   2. the image: runs as non-root on a read-only root, uses its AOT cache (the JVM is told
-#      to refuse to start without it), its HEALTHCHECK follows readiness, and under a plain
-#      `docker run --restart unless-stopped` a replica rotates (exit mode is the default);
+#      to refuse to start without it), its HEALTHCHECK follows readiness; under a plain
+#      `docker run --restart unless-stopped` a replica rotates (exit mode is the default): its
+#      entrypoint starts the next JVM in the same container, and `docker stop` drains it and
+#      ends the container with status 0; with ROTOR_RESPAWN=false the container exits and
+#      Docker restarts it;
 #   3. the compose stack under a bounded load with a small quota: every response is 200
-#      while replicas drain, exit, are restarted by compose and serve again.
+#      while replicas drain, exit, are started again in their containers and serve again.
 #   deploy/smoke-test.sh            (needs Docker with compose, and curl; ~4 minutes)
 # Settings: SMOKE_PORT (host port on 127.0.0.1, default 20480), DOCKER (docker CLI),
 # SMOKE_REQUESTS (per worker, 6 workers at 8/s each, default 500).
@@ -114,13 +117,33 @@ wait_for "container unhealthy while draining" 20 single_health unhealthy
 "$DOCKER" rm -f "$single" >/dev/null
 single=""
 
-say "docker run --restart unless-stopped with the image's defaults: a replica that reaches its quota exits and is restarted"
-single=$("$DOCKER" run -d --name rotorsmoke-restart --read-only --tmpfs /tmp --memory 384m --restart unless-stopped \
-  -p "127.0.0.1:$((PORT + 2)):8080" -e ROTOR_MAX_REQUESTS=1 -e ROTOR_MAX_REQUESTS_JITTER=0 -e ROTOR_DRAIN_PERIOD=PT1S "$IMAGE")
+say "docker run --restart unless-stopped with the image's defaults: a replica that reaches its quota is replaced by a new JVM in the same container"
+single=$("$DOCKER" run -d --name rotorsmoke-respawn --read-only --tmpfs /tmp --memory 384m --restart unless-stopped \
+  -p "127.0.0.1:$((PORT + 2)):8080" -e ROTOR_MAX_REQUESTS=2 -e ROTOR_MAX_REQUESTS_JITTER=0 -e ROTOR_DRAIN_PERIOD=PT1S "$IMAGE")
 restart_served() { [[ $(http_status "http://127.0.0.1:$((PORT + 2))/") == 200 ]]; }
+# (logs are read whole into a variable before grep: see single_logs above)
+entrypoint_lines() { local l; l=$("$DOCKER" logs "$1" 2>&1); grep -c 'rotor.entrypoint: replica process .* exited with status 0 after its rotation' <<<"$l" || true; }
+respawned() { (( $(entrypoint_lines "$single") >= 1 )); }
+wait_for "the first JVM serving" 60 restart_served
+[[ $(http_status "http://127.0.0.1:$((PORT + 2))/") == 200 ]] || fail "the quota's second request was not 200"
+wait_for "a new JVM started in the container after the quota" 60 respawned
+wait_for "the new JVM serving" 60 restart_served
+[[ $("$DOCKER" inspect -f '{{.RestartCount}}' "$single") == 0 ]] || fail "Docker restarted the container: the entrypoint should have started the JVM itself"
+# docker stop: SIGTERM reaches the JVM through the entrypoint, which drains and exits 0
+"$DOCKER" stop -t 40 "$single" >/dev/null
+[[ $("$DOCKER" inspect -f '{{.State.ExitCode}}' "$single") == 0 ]] || fail "docker stop: exit code $("$DOCKER" inspect -f '{{.State.ExitCode}}' "$single")"
+single_logs=$("$DOCKER" logs "$single" 2>&1)
+(( $(grep -c 'stopped after .* exit status 0' <<<"$single_logs" || true) == 2 )) || fail "expected two clean JVM exits (the rotation, docker stop)"
+"$DOCKER" rm -f "$single" >/dev/null
+single=""
+
+say "ROTOR_RESPAWN=false: the container itself exits after the quota and Docker restarts it"
+single=$("$DOCKER" run -d --name rotorsmoke-restart --read-only --tmpfs /tmp --memory 384m --restart unless-stopped \
+  -p "127.0.0.1:$((PORT + 2)):8080" -e ROTOR_RESPAWN=false -e ROTOR_MAX_REQUESTS=1 -e ROTOR_MAX_REQUESTS_JITTER=0 \
+  -e ROTOR_DRAIN_PERIOD=PT1S "$IMAGE")
 wait_for "the plain container serving" 60 restart_served
 restarted() { (( $("$DOCKER" inspect -f '{{.RestartCount}}' "$single") >= 1 )); }
-wait_for "the container restarted after its quota (exit mode by default)" 60 restarted
+wait_for "the container restarted after its quota" 60 restarted
 wait_for "the restarted container serving" 60 restart_served
 single_logs=$("$DOCKER" logs "$single" 2>&1)
 grep -q 'stopped after .* exit status 0' <<<"$single_logs" || fail "no clean exit logged"
@@ -128,12 +151,12 @@ grep -q 'stopped after .* exit status 0' <<<"$single_logs" || fail "no clean exi
 single=""
 
 say "3. load: 6 clients (own API keys, under the 600/min rate limit) x $PER_WORKER requests at 8/s each through HAProxy"
-restarts() {
+respawns() {
   local sum=0 c
-  for c in $(apps); do sum=$((sum + $("$DOCKER" inspect -f '{{.RestartCount}}' "$c"))); done
+  for c in $(apps); do sum=$((sum + $(entrypoint_lines "$c"))); done
   echo "$sum"
 }
-before=$(restarts)
+before=$(respawns)
 for _ in $(seq "$PER_WORKER"); do printf 'url = "http://127.0.0.1:%s/"\noutput = "/dev/null"\n' "$PORT"; done >"$work/urls"
 pids=()
 for w in 1 2 3 4 5 6; do
@@ -148,8 +171,11 @@ say "responses: $(cat "$work"/status.* | sort | uniq -c | awk '{printf "%s x %s;
 (( total == 6 * PER_WORKER )) || fail "$total responses for $((6 * PER_WORKER)) requests"
 (( ok == total )) || fail "$((total - ok)) of $total responses were not 200"
 
-after=$(restarts)
-(( after > before )) || fail "no replica was restarted by compose during the load (restarts $before -> $after)"
+after=$(respawns)
+(( after > before )) || fail "no replica was started again in its container during the load (respawns $before -> $after)"
+for c in $(apps); do
+  [[ $("$DOCKER" inspect -f '{{.RestartCount}}' "$c") == 0 ]] || fail "compose restarted a container: rotations should start a new JVM inside it"
+done
 logs=$("${compose[@]}" logs --no-color app)
 grep -q 'reached its quota' <<<"$logs" || fail "no replica logged reaching its quota"
 grep -q 'stopped after .* exit status 0' <<<"$logs" || fail "no replica logged its exit"
@@ -158,4 +184,4 @@ grep -q 'jit quick (C1 only)' <<<"$logs" || fail "compose's replicas (quota 800)
 wait_for "both replicas healthy again" 60 all_healthy 2
 served_ids=$(grep -o 'replica [0-9a-f]\{6\} serving' <<<"$logs" | sort -u | wc -l)
 (( served_ids > 2 )) || fail "only $served_ids replica processes ever served"
-say "PASS: first request served after ${compose[*]} up --build; $total requests, all 200; $((after - before)) restarts by compose; $served_ids replica processes served"
+say "PASS: first request served after ${compose[*]} up --build; $total requests, all 200; $((after - before)) JVMs started again in their containers; $served_ids replica processes served"

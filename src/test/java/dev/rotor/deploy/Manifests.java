@@ -183,5 +183,5 @@ final class Manifests {
             "ROTOR_TRUSTED_PROXIES");
 
     /** Read by the image's entrypoint (deploy/image/rotor), not by the app. */
-    static final Set<String> IMAGE_VARIABLES = Set.of("JAVA_OPTS", "JAVA_AOT_CACHE", "ROTOR_JIT");
+    static final Set<String> IMAGE_VARIABLES = Set.of("JAVA_OPTS", "JAVA_AOT_CACHE", "ROTOR_JIT", "ROTOR_RESPAWN");
 }

@@ -74,6 +74,23 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /**
+     * Any command that runs the replica (a shell that supervises the JVM, for instance), in a
+     * temporary folder without application.yaml.
+     *
+     * @param command the program and its arguments
+     * @param env     environment for the replica; {@code PORT=0} (any free port) unless given
+     * @return the started process
+     */
+    public static JarProcess command(List<String> command, Map<String, String> env) {
+        return launch(command, env);
+    }
+
+    /** @return the java launcher of the JVM that runs the tests */
+    public static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    /**
      * A single-file Java program run against the built jar, as a user runs the examples:
      * {@code java -cp target/rotor.jar examples/hello/HelloRotor.java}.
      *
@@ -191,6 +208,13 @@ public final class JarProcess implements AutoCloseable {
     /** Send SIGKILL, as an OOM kill or a node failure would. */
     public void sigkill() {
         process.destroyForcibly();
+    }
+
+    /**
+     * @param signal {@code QUIT}, {@code INT}, ... sent to this process by its PID
+     */
+    public void signal(String signal) {
+        Signals.send(process, signal);
     }
 
     /** Send SIGTERM. */

@@ -1,0 +1,140 @@
+package dev.rotor.deploy;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.rotor.support.Await;
+import dev.rotor.support.Http;
+import dev.rotor.support.JarProcess;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+/**
+ * The image's entrypoint in exit mode (deploy/image/respawn.sh), run by bash around the built
+ * jar as the image runs it: a replica that reaches its quota exits and the next JVM starts in
+ * the same container, while a failed start is passed on; signals reach the JVM that runs.
+ */
+class RespawnIT {
+    private static final Pattern SERVING = Pattern.compile("replica ([0-9a-f]{6}) serving");
+
+    /** bash sourcing the real script, supervising the real JVM as the entrypoint does. */
+    private static JarProcess supervised(Map<String, String> env) {
+        String script = Manifests.ROOT.resolve("deploy/image/respawn.sh").toAbsolutePath().toString();
+        return JarProcess.command(List.of("bash", "-c",
+                "set -euo pipefail; . \"$0\"; rotor_respawns || exit 99; rotor_respawn \"$1\" -Xmx128m -jar \"$2\"",
+                script, JarProcess.java(), JarProcess.jar().toAbsolutePath().toString()), env);
+    }
+
+    private static Map<String, String> exitMode(int port) {
+        return new HashMap<>(Map.of("PORT", String.valueOf(port), "ROTOR_EXIT_MODE", "exit",
+                                    "ROTOR_MAX_REQUESTS", "2", "ROTOR_MAX_REQUESTS_JITTER", "0",
+                                    "ROTOR_DRAIN_PERIOD", "PT0.2S", "ROTOR_MIN_LIFETIME", "PT0S",
+                                    "ROTOR_SHUTDOWN_DRAIN_PERIOD", "PT0S"));
+    }
+
+    private static List<String> servingIds(String output) {
+        Matcher m = SERVING.matcher(output);
+        return m.results().map(r -> r.group(1)).toList();
+    }
+
+    private static long onlyChild(JarProcess supervisor) {
+        List<ProcessHandle> children = ProcessHandle.of(supervisor.pid()).orElseThrow().children().toList();
+        assertThat("one JVM under the entrypoint: " + children, children.size(), is(1));
+        return children.getFirst().pid();
+    }
+
+    @Test
+    void aRotatedReplicaStartsAgainInTheSameContainerAndSigtermEndsIt() {
+        int port = JarProcess.freePort();
+        try (JarProcess supervisor = supervised(exitMode(port))) {
+            supervisor.awaitReady(Duration.ofSeconds(60));
+            long first = onlyChild(supervisor);
+            assertThat(Http.status(port, "/"), is(200));
+            assertThat(Http.status(port, "/"), is(200));
+            // the quota is spent: the JVM drains, exits 0, and the entrypoint starts the next one
+            Await.until("a second replica serving; log:\n" + supervisor.output(), Duration.ofSeconds(60),
+                        () -> servingIds(supervisor.output()).size() == 2 && Http.status(port, "/observe/health/ready") == 200);
+            assertThat("the entrypoint itself is still there", supervisor.alive(), is(true));
+            long second = onlyChild(supervisor);
+            assertThat("a new JVM", second, not(is(first)));
+            assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false), is(false));
+            assertThat(supervisor.output(), containsString(
+                    "rotor.entrypoint: replica process " + first + " exited with status 0 after its rotation; "
+                    + "starting the next one in this container (respawn 1)"));
+            List<String> ids = servingIds(supervisor.output());
+            assertThat("two replicas, each its own id", ids.get(0), not(is(ids.get(1))));
+
+            // SIGQUIT reaches the JVM (a thread dump), which keeps serving
+            supervisor.signal("QUIT");
+            Await.until("a thread dump from the JVM", Duration.ofSeconds(30),
+                        () -> supervisor.output().contains("Full thread dump"));
+            assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false), is(true));
+
+            // SIGTERM: the JVM drains and exits, and the entrypoint ends with it (no respawn)
+            supervisor.sigterm();
+            assertThat("entrypoint status; log:\n" + supervisor.output(), supervisor.awaitExit(Duration.ofSeconds(60)), is(0));
+            assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false), is(false));
+            assertThat(supervisor.output(), containsString("replica " + ids.get(1) + " stopped after"));
+            assertThat("no third JVM", servingIds(supervisor.output()).size(), is(2));
+        }
+    }
+
+    @Test
+    void ctrlCStopsTheJvmAndTheEntrypoint() {
+        // bash starts a background command with SIGINT ignored, and the JVM would keep it so
+        int port = JarProcess.freePort();
+        try (JarProcess supervisor = supervised(exitMode(port))) {
+            supervisor.awaitReady(Duration.ofSeconds(60));
+            long jvm = onlyChild(supervisor);
+            supervisor.signal("INT");
+            int status = supervisor.awaitExit(Duration.ofSeconds(60));
+            assertThat("the JVM stopped; log:\n" + supervisor.output(),
+                       ProcessHandle.of(jvm).map(ProcessHandle::isAlive).orElse(false), is(false));
+            assertThat("the JVM's own status; log:\n" + supervisor.output(), status, is(0));
+            assertThat(supervisor.output(), not(containsString("rotor.entrypoint")));
+        }
+    }
+
+    @Test
+    void aStartThatFailsEndsTheContainerWithItsStatusInsteadOfLooping() {
+        Map<String, String> env = exitMode(JarProcess.freePort());
+        env.put("ROTOR_MAX_REQUESTS", "eight hundred");
+        try (JarProcess supervisor = supervised(env)) {
+            assertThat("the bad setting's status, passed on; log:\n" + supervisor.output(),
+                       supervisor.awaitExit(Duration.ofSeconds(60)), is(2));
+            assertThat(supervisor.output(), containsString("ROTOR_MAX_REQUESTS"));
+            assertThat("not started again", supervisor.output(), not(containsString("rotor.entrypoint")));
+        }
+    }
+
+    @Test
+    void onlyExitModeIsSupervisedAndABadValueIsRefused() throws Exception {
+        assertThat(respawns(Map.of("ROTOR_EXIT_MODE", "exit")), is(0));
+        assertThat(respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_RESPAWN", "true")), is(0));
+        assertThat("the orchestrator restarts the container", respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_RESPAWN", "false")), is(1));
+        assertThat("liveness mode never exits by itself", respawns(Map.of("ROTOR_EXIT_MODE", "liveness")), is(1));
+        assertThat(respawns(Map.of("ROTOR_EXIT_MODE", "evict")), is(1));
+        assertThat("refused, like a bad setting of the app", respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_RESPAWN", "yes")), is(2));
+    }
+
+    /** @return the status of {@code rotor_respawns} under this environment */
+    private static int respawns(Map<String, String> env) throws Exception {
+        ProcessBuilder bash = new ProcessBuilder("bash", "-c", ". \"$0\"; rotor_respawns",
+                Manifests.ROOT.resolve("deploy/image/respawn.sh").toAbsolutePath().toString()).redirectErrorStream(true);
+        bash.environment().remove("ROTOR_RESPAWN");
+        bash.environment().remove("ROTOR_EXIT_MODE");
+        bash.environment().putAll(env);
+        Process p = bash.start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+}
