@@ -254,6 +254,8 @@ public final class JarProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        // a supervising script's JVM first: killing only the script would orphan it
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         if (process.isAlive()) {
             process.destroyForcibly();
             try {
