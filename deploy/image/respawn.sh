@@ -3,7 +3,7 @@
 #   ROTOR_RESPAWN=true (the default): the entrypoint starts the next JVM in the same container,
 #     as gunicorn's arbiter starts the next worker after max_requests. The container keeps
 #     running; the old process and all its memory are gone before the new one starts.
-#     Docker's restart of a container costs ~430 ms on top of the JVM's start (its restart
+#     Docker's restart of a container costs ~400-430 ms on top of the JVM's start (its restart
 #     delay, then a new network endpoint and mounts: bench/rotation-restart).
 #   ROTOR_RESPAWN=false: the JVM is the container's process (PID 1); its exit ends the container
 #     and the orchestrator's restart policy starts a new one (compose, docker run --restart).
@@ -51,7 +51,7 @@ rotor_respawn() {
     (trap - INT QUIT; exec "$@") &
     rotor_child=$!
     # a signal that came while the previous JVM was exiting, before this one had a PID
-    [[ -n $rotor_stopping ]] && kill -s "$rotor_stopping" "$rotor_child" 2>/dev/null
+    [[ -n $rotor_stopping ]] && { kill -s "$rotor_stopping" "$rotor_child" 2>/dev/null || true; }
     # a trapped signal interrupts wait while the JVM still runs (it is draining): wait again;
     # then one more wait gives the JVM's own status (bash keeps it), whichever wait reaped it
     while kill -0 "$rotor_child" 2>/dev/null; do wait "$rotor_child" || true; done

@@ -1,6 +1,8 @@
 package dev.rotor.deploy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +12,9 @@ import java.util.regex.Pattern;
 import dev.rotor.support.Await;
 import dev.rotor.support.Http;
 import dev.rotor.support.JarProcess;
+import dev.rotor.support.Json;
+
+import jakarta.json.JsonObject;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +26,8 @@ import static org.hamcrest.Matchers.not;
 /**
  * The image's entrypoint in exit mode (deploy/image/respawn.sh), run by bash around the built
  * jar as the image runs it: a replica that reaches its quota exits and the next JVM starts in
- * the same container, while a failed start is passed on; signals reach the JVM that runs.
+ * the same container, while a failed start is passed on; signals reach the JVM that runs; the
+ * line it logs between two replicas follows the replica's log format and level.
  */
 class RespawnIT {
     private static final Pattern SERVING = Pattern.compile("replica ([0-9a-f]{6}) serving");
@@ -126,15 +132,44 @@ class RespawnIT {
         assertThat("refused, like a bad setting of the app", respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_RESPAWN", "yes")), is(2));
     }
 
+    @Test
+    void theEntrypointsLineFollowsTheReplicasLogFormatAndLevel() throws Exception {
+        JsonObject json = Json.object(entrypointLog(Map.of("ROTOR_LOG_FORMAT", "json")).strip());
+        // the fields of every JSON line the replica writes (JsonLogFormatter)
+        assertThat(json.getString("level"), is("INFO"));
+        assertThat(json.getString("logger"), is("rotor.entrypoint"));
+        assertThat(json.getString("message"), is("a message"));
+        assertThat(json.getString("thread"), is("entrypoint"));
+        assertThat(Instant.parse(json.getString("timestamp")).isAfter(Instant.parse("2026-01-01T00:00:00Z")), is(true));
+        // logging.properties' text line: "%1$tY-%1$tm-%1$tdT%1$tH:%1$tM:%1$tS.%1$tL %4$s %3$s: %5$s"
+        assertThat(entrypointLog(Map.of()).strip().matches(
+                "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3} INFO rotor\\.entrypoint: a message"), is(true));
+        assertThat("gunicorn's words, any case", entrypointLog(Map.of("LOG_LEVEL", "debug")), containsString("a message"));
+        assertThat(entrypointLog(Map.of("LOG_LEVEL", "WARN")), is(""));
+        assertThat(entrypointLog(Map.of("LOG_LEVEL", "error")), is(""));
+    }
+
+    private static String entrypointLog(Map<String, String> env) throws Exception {
+        Process p = sourced("rotor_entrypoint_log 'a message'", env);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(), is(0));
+        return out;
+    }
+
     /** @return the status of {@code rotor_respawns} under this environment */
     private static int respawns(Map<String, String> env) throws Exception {
-        ProcessBuilder bash = new ProcessBuilder("bash", "-c", ". \"$0\"; rotor_respawns",
-                Manifests.ROOT.resolve("deploy/image/respawn.sh").toAbsolutePath().toString()).redirectErrorStream(true);
-        bash.environment().remove("ROTOR_RESPAWN");
-        bash.environment().remove("ROTOR_EXIT_MODE");
-        bash.environment().putAll(env);
-        Process p = bash.start();
+        Process p = sourced("rotor_respawns", env);
         p.getInputStream().readAllBytes();
         return p.waitFor();
+    }
+
+    /** bash running {@code command} after sourcing respawn.sh, with only {@code env} of the variables it reads. */
+    private static Process sourced(String command, Map<String, String> env) throws Exception {
+        ProcessBuilder bash = new ProcessBuilder("bash", "-c", ". \"$0\"; " + command,
+                Manifests.ROOT.resolve("deploy/image/respawn.sh").toAbsolutePath().toString());
+        bash.environment().keySet().removeAll(List.of("ROTOR_RESPAWN", "ROTOR_EXIT_MODE", "ROTOR_EXIT_CODE", "LOG_LEVEL",
+                                                      "ROTOR_LOG_FORMAT"));
+        bash.environment().putAll(env);
+        return bash.start();
     }
 }
