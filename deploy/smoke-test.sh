@@ -110,7 +110,7 @@ wait_for "container healthy" 60 single_health healthy
 # the log is read whole first: `docker logs | grep -q` under pipefail fails whenever grep's early
 # exit cuts docker logs off with SIGPIPE, and a match early in a long log made that likely
 single_logs=$("$DOCKER" logs "$single" 2>&1)
-grep -q 'jit quick (C1 only)' <<<"$single_logs" || fail "the image did not pick the quick JIT for a quota"
+grep -q 'jit quick (C1 only) with early compilation' <<<"$single_logs" || fail "the image did not pick the quick JIT, compiling early from its cache, for a quota"
 for _ in 1 2 3; do [[ $(http_status "http://127.0.0.1:$((PORT + 1))/") == 200 ]] || fail "GET / was not 200"; done
 [[ $(http_status "http://127.0.0.1:$((PORT + 1))/observe/health/ready") == 503 ]] || fail "readiness should be 503 after the quota"
 wait_for "container unhealthy while draining" 20 single_health unhealthy
@@ -179,7 +179,7 @@ done
 logs=$("${compose[@]}" logs --no-color app)
 grep -q 'reached its quota' <<<"$logs" || fail "no replica logged reaching its quota"
 grep -q 'stopped after .* exit status 0' <<<"$logs" || fail "no replica logged its exit"
-grep -q 'jit quick (C1 only)' <<<"$logs" || fail "compose's replicas (quota 800) did not run the quick JIT"
+grep -q 'jit quick (C1 only) with early compilation' <<<"$logs" || fail "compose's replicas (quota 800) did not run the quick JIT with early compilation"
 # restarted replicas serve again: both healthy, and a fresh replica answers
 wait_for "both replicas healthy again" 60 all_healthy 2
 served_ids=$(grep -o 'replica [0-9a-f]\{6\} serving' <<<"$logs" | sort -u | wc -l)

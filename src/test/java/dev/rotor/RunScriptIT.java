@@ -46,6 +46,7 @@ class RunScriptIT {
             assertThat("exit status; log:\n" + first.output(), first.awaitExit(Duration.ofSeconds(90)), is(0));
             assertThat(first.output(), containsString(RECORDING));
             assertThat("no quota: both JIT compilers", first.output(), containsString("jit full (C1 and C2)"));
+            assertThat("early compilation is for the quick JIT only", first.output(), not(containsString("early compilation")));
             assertThat("no JDK warning at start", first.output(), not(containsString("[warning]")));
         }
 
@@ -57,7 +58,8 @@ class RunScriptIT {
             second.awaitReady();
             assertThat(Http.status(second.port(), "/"), is(200));
             assertThat(second.output(), not(containsString(RECORDING)));
-            assertThat("the default quota: C1 only", second.output(), containsString("jit quick (C1 only)"));
+            assertThat("the default quota: C1 only, compiling early what the cache's training compiled",
+                       second.output(), containsString("jit quick (C1 only) with early compilation"));
             assertThat("no JDK warning at start", second.output(), not(containsString("[warning]")));
         }
     }

@@ -29,12 +29,36 @@ public enum Jit {
      * @return the JIT of this JVM
      */
     public static Jit current() {
+        Optional<String> level = vmOption("TieredStopAtLevel");
+        Optional<String> tiered = vmOption("TieredCompilation");
+        return level.isPresent() && tiered.isPresent() ? of(level.get(), tiered.get()) : UNKNOWN;
+    }
+
+    /**
+     * @return whether this JVM compiles early what its AOT cache's training run compiled
+     *         ({@code -XX:+AOTCompileEagerly} with {@code -XX:AOTCache}, JDK 25; deploy/image/jit.sh
+     *         adds it for the quick JIT); false on a JVM without these options
+     */
+    public static boolean compilesEarly() {
+        return compilesEarly(vmOption("AOTCompileEagerly").orElse("false"), vmOption("AOTCache").orElse(""));
+    }
+
+    /** @return a HotSpot option's value; empty on a JVM without the option (or not HotSpot) */
+    private static Optional<String> vmOption(String name) {
         try {
-            HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            return of(hotspot.getVMOption("TieredStopAtLevel").getValue(), hotspot.getVMOption("TieredCompilation").getValue());
+            return Optional.of(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name).getValue());
         } catch (RuntimeException | LinkageError e) {
-            return UNKNOWN;
+            return Optional.empty();
         }
+    }
+
+    /**
+     * @param eagerly the value of {@code AOTCompileEagerly}
+     * @param cache   the value of {@code AOTCache}
+     * @return whether there is training data to compile early from
+     */
+    static boolean compilesEarly(String eagerly, String cache) {
+        return Boolean.parseBoolean(eagerly) && !cache.isEmpty();
     }
 
     /**

@@ -122,7 +122,7 @@ public final class Rotation implements AutoCloseable {
                 + ", heap trigger " + (lc.maxHeapAfterGc() > 0 ? lc.maxHeapAfterGc() : "off")
                 + ", container-memory trigger " + (lc.maxContainerMemory() > 0 ? lc.maxContainerMemory() : "off")
                 + ", fleet slots " + (gate == RotationGate.OPEN ? "none" : fleet.maxConcurrentRotations() + " for "
-                + fleet.serviceName()) + ", jit " + jit.describe());
+                + fleet.serviceName()) + ", jit " + jit.describe() + (Jit.compilesEarly() ? " with early compilation" : ""));
         jit.mismatch(quota).ifPresent(warning -> LOG.log(Level.WARNING, warning));
         lifecycle.onDrain(rotation::drainStarted);
         return rotation;

@@ -17,7 +17,7 @@ import static org.hamcrest.Matchers.is;
  * deploy/image/jit.sh, which bin/run and the image's entrypoint both source: run by bash with
  * a deployment's environment, its choice agrees with the quota the replica itself reads from
  * that environment (gunicorn's alias, the application.yaml default, no quota) and with the
- * replica's own check ({@link Jit#mismatch}).
+ * replica's own check ({@link Jit#mismatch}); with an AOT cache, only the quick JIT compiles early.
  */
 class JitChoiceTest {
     private static final String QUICK = "-XX:TieredStopAtLevel=1";
@@ -55,6 +55,23 @@ class JitChoiceTest {
         Tools.Result result = run(Map.of("ROTOR_JIT", "fast"));
         assertThat(result.exit(), is(2));
         assertThat(result.output(), containsString("ROTOR_JIT must be auto, quick or full, not 'fast'"));
+    }
+
+    @Test
+    void withACacheOnlyTheQuickJitCompilesEarly() {
+        String early = "-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly";
+        assertThat(cacheFlags(choice(Map.of(), "quick")), is(early));
+        assertThat(cacheFlags(choice(Map.of("ROTOR_MAX_REQUESTS", "800"), "auto")), is(early));
+        assertThat("full: early C2 compilations slow the start", cacheFlags(choice(Map.of(), "full")), is(""));
+        assertThat(cacheFlags(choice(Map.of("ROTOR_MAX_REQUESTS", "0"), "auto")), is(""));
+    }
+
+    /** @return what rotor_jit_cache_flags prints for the flags rotor_jit_flags printed */
+    private static String cacheFlags(String jitFlags) {
+        Tools.Result result = Tools.run(Manifests.ROOT, List.of("env", "-i", "PATH=/usr/bin:/bin", "bash", "-c",
+                                                                ". deploy/image/jit.sh && rotor_jit_cache_flags \"$0\"", jitFlags));
+        assertThat(result.output(), result.exit(), is(0));
+        return result.output().strip();
     }
 
     private static String choice(Map<String, String> env, String jit) {

@@ -29,6 +29,15 @@ class JitTest {
     }
 
     @Test
+    void earlyCompilationNeedsTheFlagAndACache() {
+        assertThat(Jit.compilesEarly("true", "/app/rotor.aot"), is(true));
+        assertThat("no cache: no training data to compile from", Jit.compilesEarly("true", ""), is(false));
+        assertThat(Jit.compilesEarly("false", "/app/rotor.aot"), is(false));
+        // the tests' JVM runs without a cache (RunScriptIT and the smoke test see the true case)
+        assertThat(Jit.compilesEarly(), is(false));
+    }
+
+    @Test
     void thisJvmSaysWhichJitItRuns() {
         assertThat(Jit.current(), is(not(Jit.UNKNOWN)));
     }
