@@ -39,6 +39,22 @@ class RenderBlueprintTest {
         assertThat("maxShutdownDelaySeconds >= drain timeout + shutdown drain", (long) seconds, greaterThanOrEqualTo(needed));
     }
 
+    /**
+     * Render restarts a service whose health checks have failed for 60 consecutive seconds
+     * (https://render.com/docs/health-checks). A rotation fails them from the start of its drain
+     * until the next JVM, which the image's entrypoint starts in the same instance, is ready:
+     * at most the drain timeout, plus a start (under 1 s with the AOT cache; 10 s allowed).
+     */
+    @Test
+    void aRotationEndsBeforeRenderWouldRestartTheInstance() {
+        LifecycleConfig lifecycle = AppSettings.of(values()).lifecycle();
+        assertThat("the drain period lets Render's routing (15 s of failed checks) notice first",
+                   lifecycle.drainPeriod().toSeconds(), greaterThanOrEqualTo(15L));
+        assertThat("drain timeout + a start, in seconds", lifecycle.drainTimeout().toSeconds() + 10, lessThanOrEqualTo(60L));
+        assertThat("the entrypoint starts the next JVM itself (not set to false)",
+                   String.valueOf(values().getOrDefault("ROTOR_RESPAWN", "true")), is("true"));
+    }
+
     @Test
     void everyServiceNamesOneRegion() {
         String region = String.valueOf(web.get("region"));
