@@ -58,6 +58,10 @@ class RespawnIT {
         return children.getFirst().pid();
     }
 
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
     @Test
     void aRotatedReplicaStartsAgainInTheSameContainerAndSigtermEndsIt() {
         int port = JarProcess.freePort();
@@ -72,7 +76,7 @@ class RespawnIT {
             assertThat("the entrypoint itself is still there", supervisor.alive(), is(true));
             long second = onlyChild(supervisor);
             assertThat("a new JVM", second, not(is(first)));
-            assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false), is(false));
+            assertThat(alive(first), is(false));
             assertThat(supervisor.output(), containsString(
                     "rotor.entrypoint: replica process " + first + " exited with status 0 after its rotation; "
                     + "starting the next one in this container (respawn 1)"));
@@ -83,12 +87,12 @@ class RespawnIT {
             supervisor.signal("QUIT");
             Await.until("a thread dump from the JVM", Duration.ofSeconds(30),
                         () -> supervisor.output().contains("Full thread dump"));
-            assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false), is(true));
+            assertThat(alive(second), is(true));
 
             // SIGTERM: the JVM drains and exits, and the entrypoint ends with it (no respawn)
             supervisor.sigterm();
             assertThat("entrypoint status; log:\n" + supervisor.output(), supervisor.awaitExit(Duration.ofSeconds(60)), is(0));
-            assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false), is(false));
+            assertThat(alive(second), is(false));
             assertThat(supervisor.output(), containsString("replica " + ids.get(1) + " stopped after"));
             assertThat("no third JVM", servingIds(supervisor.output()).size(), is(2));
         }
@@ -104,7 +108,7 @@ class RespawnIT {
             supervisor.signal("INT");
             int status = supervisor.awaitExit(Duration.ofSeconds(60));
             assertThat("the JVM stopped; log:\n" + supervisor.output(),
-                       ProcessHandle.of(jvm).map(ProcessHandle::isAlive).orElse(false), is(false));
+                       alive(jvm), is(false));
             assertThat("the JVM's own status; log:\n" + supervisor.output(), status, is(0));
             assertThat(supervisor.output(), not(containsString("rotor.entrypoint")));
         }
