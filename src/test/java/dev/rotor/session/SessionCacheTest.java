@@ -107,6 +107,12 @@ class SessionCacheTest {
         Replica a = replica(Duration.ZERO); // batches only when written by hand
         Session one = a.store().create(Optional.empty());
         Session two = a.store().create(Optional.empty());
+        // the reads' last use must be later than the creation it is compared with below: on a
+        // fast run both fell in one millisecond (CI failed once); let the clock move on first
+        long created = Math.max(one.created().toEpochMilli(), two.created().toEpochMilli());
+        while (Instant.now().toEpochMilli() <= created) {
+            Thread.onSpinWait();
+        }
         for (int i = 0; i < 20; i++) {
             a.store().find(one.id());
             a.store().find(two.id());
