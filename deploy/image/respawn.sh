@@ -13,13 +13,23 @@
 # container then ends with the JVM's status. SIGQUIT (a thread dump) is passed on too.
 # Modes other than exit never end the JVM themselves: the entrypoint execs it as before.
 
-# @return 0 when the entrypoint should supervise the JVM; exits 2 on a bad ROTOR_RESPAWN
+# @return 0 when the entrypoint should supervise the JVM; exits 2 on a bad ROTOR_RESPAWN, or on
+# a ROTOR_EXIT_CODE that a failure also exits with: the JVM exits 1 when it cannot start (a port
+# taken), 2 on a bad setting, 3 out of memory (-XX:+ExitOnOutOfMemoryError), and a shell reports
+# 126 and up (a command that cannot run, a signal's death). Respawned, such a failure would loop
+# in the container, never seen by the orchestrator.
 rotor_respawns() {
   case ${ROTOR_RESPAWN:-true} in
-    true) [[ ${ROTOR_EXIT_MODE:-} == exit ]] ;;
+    true) [[ ${ROTOR_EXIT_MODE:-} == exit ]] || return 1 ;;
     false) return 1 ;;
     *) echo "rotor: ROTOR_RESPAWN must be true or false, not '${ROTOR_RESPAWN}'" >&2; exit 2 ;;
   esac
+  local code=${ROTOR_EXIT_CODE:-0}
+  if ! [[ $code =~ ^[0-9]{1,3}$ ]] || ((10#$code >= 1 && 10#$code <= 3 || 10#$code >= 126)); then
+    echo "rotor: with ROTOR_RESPAWN=true, ROTOR_EXIT_CODE must be 0 or 4-125, not '$code' (1-3 and" \
+      "126-255 are also the statuses of failures, which would then start again in a loop)" >&2
+    exit 2
+  fi
 }
 
 # One line in the replica's own log format (ROTOR_LOG_FORMAT text or json), at INFO: dropped
@@ -40,7 +50,7 @@ rotor_entrypoint_log() {
 # Runs the command (the JVM) and starts it again after each rotation's exit.
 #   rotor_respawn java ... -jar /app/rotor.jar
 rotor_respawn() {
-  local rotated=${ROTOR_EXIT_CODE:-0} status respawns=0
+  local rotated=$((10#${ROTOR_EXIT_CODE:-0})) status respawns=0
   rotor_child="" rotor_stopping=""
   trap 'rotor_stopping=TERM; [[ -n $rotor_child ]] && kill -s TERM "$rotor_child" 2>/dev/null || true' TERM
   trap 'rotor_stopping=INT; [[ -n $rotor_child ]] && kill -s INT "$rotor_child" 2>/dev/null || true' INT

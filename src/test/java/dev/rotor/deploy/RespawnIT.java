@@ -137,6 +137,20 @@ class RespawnIT {
     }
 
     @Test
+    void aRotationStatusThatAFailureAlsoExitsWithIsRefused() throws Exception {
+        assertThat(respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_EXIT_CODE", "0")), is(0));
+        assertThat(respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_EXIT_CODE", "4")), is(0));
+        assertThat(respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_EXIT_CODE", "125")), is(0));
+        // a port taken (1), a bad setting (2), out of memory (3), a signal's death (128 and up)
+        for (String code : List.of("1", "2", "3", "126", "137", "255", "-1", "zero")) {
+            assertThat("ROTOR_EXIT_CODE=" + code, respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_EXIT_CODE", code)), is(2));
+        }
+        assertThat("the orchestrator sees every exit when the JVM is PID 1",
+                   respawns(Map.of("ROTOR_EXIT_MODE", "exit", "ROTOR_RESPAWN", "false", "ROTOR_EXIT_CODE", "2")), is(1));
+        assertThat(respawns(Map.of("ROTOR_EXIT_MODE", "liveness", "ROTOR_EXIT_CODE", "2")), is(1));
+    }
+
+    @Test
     void theEntrypointsLineFollowsTheReplicasLogFormatAndLevel() throws Exception {
         JsonObject json = Json.object(entrypointLog(Map.of("ROTOR_LOG_FORMAT", "json")).strip());
         // the fields of every JSON line the replica writes (JsonLogFormatter)
