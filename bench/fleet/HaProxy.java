@@ -34,6 +34,10 @@ final class HaProxy {
         StringBuilder cfg = new StringBuilder("""
                 global
                     maxconn 4096
+                    # keep pooling connections to the replicas however many clients are
+                    # connected (as deploy/haproxy.cfg; HaproxyReuseIT)
+                    tune.pool-low-fd-ratio 80
+                    tune.pool-high-fd-ratio 90
                 defaults
                     mode http
                     timeout connect 1s
