@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,10 @@ import java.util.Map;
 import dev.rotor.lifecycle.ReplicaState;
 import dev.rotor.support.Await;
 import dev.rotor.support.Http;
+import dev.rotor.support.Json;
 import dev.rotor.support.TestReplica;
 
+import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -173,10 +176,38 @@ class ReplicaRoutesTest {
             assertThat(r.observePort(), is(adminPort));
             assertThat(Http.status(adminPort, "/observe/health/ready"), is(200));
             assertThat(Http.status(adminPort, "/observe/replica"), is(200));
+            assertThat("the warm-up went to the admin listener, where /observe is",
+                       Json.object(Http.get(adminPort, "/observe/replica").body()).getJsonObject("warmUp").getInt("answered"),
+                       is(300));
             assertThat(Http.status(adminPort, "/observe/metrics"), is(200));
             assertThat(Http.status(r.port(), "/observe/health/ready"), is(404));
             assertThat(Http.status(r.port(), "/"), is(200));
             assertThat(r.replica().lifecycle().served(), is(1L));
+        }
+    }
+
+    @Test
+    void aFreshReplicaWarmsUpBeforeItsReadinessAndNoneOfItCounts() {
+        try (TestReplica r = TestReplica.start(Map.of("rotor.warmup.requests", "60"))) {
+            JsonObject status = Json.object(Http.get(r.observePort(), "/observe/replica").body());
+            assertThat(status.getString("state"), is("SERVING"));
+            assertThat("the warm-up is not the load balancer's traffic", status.getInt("served"), is(0));
+            JsonObject warmUp = status.getJsonObject("warmUp");
+            assertThat(warmUp.getInt("answered"), is(60));
+            assertThat(warmUp.containsKey("stopped"), is(false));
+            Instant finished = Instant.parse(warmUp.getString("finishedAt"));
+            Instant serving = Instant.parse(status.getString("stateSince"));
+            assertThat("readiness turned 200 (SERVING) only after the warm-up: " + finished + " then " + serving,
+                       finished.isAfter(serving), is(false));
+        }
+    }
+
+    @Test
+    void aReplicaWithoutAWarmUpSaysNothingOfOne() {
+        try (TestReplica r = TestReplica.start(Map.of("rotor.warmup.requests", "0"))) {
+            JsonObject status = Json.object(Http.get(r.observePort(), "/observe/replica").body());
+            assertThat(status.getString("state"), is("SERVING"));
+            assertThat(status.containsKey("warmUp"), is(false));
         }
     }
 }

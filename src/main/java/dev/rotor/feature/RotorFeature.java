@@ -1,6 +1,7 @@
 package dev.rotor.feature;
 
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -29,6 +30,8 @@ import dev.rotor.lifecycle.Rotation;
 import dev.rotor.lifecycle.RotationTrigger;
 import dev.rotor.lifecycle.StopSignals;
 import dev.rotor.lifecycle.StuckTrigger;
+import dev.rotor.lifecycle.WarmUp;
+import dev.rotor.lifecycle.WarmUpConfig;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
@@ -92,7 +95,10 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     private final Optional<StopSignals> signals;
     private final Runnable perCountedRequest;
     private final String redisNamespace;
+    private final WarmUpConfig warmUp;
+    private final String host;
     private volatile WebServer server;
+    private volatile WarmUp.Result warmedUp;
 
     private RotorFeature(Builder b) {
         Settings rotor = Settings.of(b.config).node("rotor");
@@ -105,7 +111,10 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         WireConfig wireConfig = WireConfig.from(rotor.node("wire"), admissionConfig.maxConcurrentRequests());
         this.id = rotor.optionalString("replica-id").orElseGet(RotorFeature::randomId);
         // the admin port as WebConfig validates it (a number, and not the public port)
-        this.adminPort = WebConfig.from(Settings.of(b.config)).adminPort();
+        WebConfig web = WebConfig.from(Settings.of(b.config));
+        this.adminPort = web.adminPort();
+        this.host = web.host();
+        this.warmUp = WarmUpConfig.from(rotor.node("warmup"));
         this.perCountedRequest = b.perCountedRequest;
         this.redisNamespace = fleet.redisNamespace();
         this.signals = b.handleSignals ? Optional.of(StopSignals.install()) : Optional.empty();
@@ -192,7 +201,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     @Override
     public void setup(ServerFeatureContext featureContext) {
         ReplicaService status = new ReplicaService(rotation.lifecycle(), rotation.leakReport(), wire::stuck,
-                                                   wire::openConnections);
+                                                   wire::openConnections, () -> Optional.ofNullable(warmedUp));
         featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(status));
         if (adminPort.isPresent()) {
             featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status);
@@ -223,6 +232,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             closeables.push(webServer::stop);
             wire.start();
             rotation.start();
+            warmUp(webServer);
             rotation.lifecycle().serving();
             signals.ifPresent(s -> s.serving(RotorFeature.this::terminate));
         }
@@ -231,6 +241,21 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         public double weight() {
             return WEIGHT;
         }
+    }
+
+    /** The warm-up ({@link WarmUp}): the replica's own requests, before its readiness turns 200. */
+    private void warmUp(WebServer webServer) {
+        if (warmUp.requests() == 0) {
+            return;
+        }
+        InetSocketAddress target = new InetSocketAddress(WarmUp.loopbackFor(host), webServer.port(observeSocket()));
+        WarmUp.Result result = WarmUp.run(warmUp, target);
+        warmedUp = result;
+        String done = result.answered() + " requests to " + WarmUp.PATH + " in " + result.took().toMillis() + " ms";
+        result.stopped().ifPresentOrElse(
+                why -> LOG.log(Level.WARNING, "replica " + id + " warm-up stopped after " + done + " (" + why
+                        + "); serving all the same"),
+                () -> LOG.log(Level.INFO, "replica " + id + " warmed up its code: " + done));
     }
 
     /**

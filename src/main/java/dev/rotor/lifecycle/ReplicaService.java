@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import dev.rotor.web.ErrorResponses;
 
@@ -36,19 +37,22 @@ public final class ReplicaService implements HttpService {
     private final Optional<LeakReport> leakReport;
     private final IntSupplier stuck;
     private final IntSupplier connections;
+    private final Supplier<Optional<WarmUp.Result>> warmUp;
 
     /**
      * @param lifecycle   the replica's lifecycle
      * @param leakReport  the leak report, when enabled
      * @param stuck       handlers still running past the request timeout
      * @param connections open connections on the public port
+     * @param warmUp      what the warm-up did, once it is over
      */
     public ReplicaService(ReplicaLifecycle lifecycle, Optional<LeakReport> leakReport, IntSupplier stuck,
-                          IntSupplier connections) {
+                          IntSupplier connections, Supplier<Optional<WarmUp.Result>> warmUp) {
         this.lifecycle = lifecycle;
         this.leakReport = leakReport;
         this.stuck = stuck;
         this.connections = connections;
+        this.warmUp = warmUp;
     }
 
     @Override
@@ -116,6 +120,14 @@ public final class ReplicaService implements HttpService {
         if (lifecycle.cause() != null) {
             b.add("cause", lifecycle.cause().name().toLowerCase(Locale.ROOT));
         }
+        warmUp.get().ifPresent(w -> {
+            var warm = JSON.createObjectBuilder()
+                    .add("answered", w.answered())
+                    .add("ms", w.took().toMillis())
+                    .add("finishedAt", w.finishedAt().toString());
+            w.stopped().ifPresent(why -> warm.add("stopped", why));
+            b.add("warmUp", warm);
+        });
         return b.build();
     }
 }
