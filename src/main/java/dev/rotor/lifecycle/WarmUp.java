@@ -21,14 +21,15 @@ import java.util.Optional;
  * it anything), it sends itself {@code rotor.warmup.requests} keep-alive requests for its
  * status ({@value #PATH}) over loopback, through its own listener, parser and routing.
  *
- * <p>Why: a replica lives ~800 requests, and on two cores its JIT is still compiling what the
- * AOT cache's training run compiled when readiness comes; the compiler takes the methods that
- * were called most first, so the request path waited behind startup code that never runs
- * again, and the first ~150 requests a load balancer sent were 2-4x slower than warm ones.
- * ~300 calls through the request path move its methods to the head of the queue: measured with
- * {@code bench/warmup}, the p99 of the first 800 real requests then matches the warm p99
- * (docs/benchmarks.md). It costs readiness about 0.1 s; the first 200 on a public route is not
- * delayed (public requests are served while the replica starts).
+ * <p>Why: a replica lives ~800 requests, and on two cores its JIT is still compiling when
+ * readiness comes (~1,400 of the methods the AOT cache's training run compiled). The compiler
+ * takes the task whose method was called most first, so the request path, called only by the
+ * first requests, waited behind startup code that never runs again, and the p99 of a fresh
+ * replica's first 800 requests was 1.5-2x the warm p99, sometimes more. 300 calls through the
+ * listener, parser, filters and routing put those methods first: with the warm-up the first
+ * 800 measured 0.64-1.12x the warm p99 over 20 starts ({@code bench/warmup}, docs/benchmarks.md).
+ * It costs readiness 0.12-0.28 s; the first response on a public route is not delayed (public
+ * requests are served while the replica starts).
  *
  * <p>Nothing else sees these requests: {@code /observe} never counts toward the quota, is never
  * rate limited and is never in the access log. The warm-up never holds readiness past its
