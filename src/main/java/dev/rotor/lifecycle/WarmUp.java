@@ -27,7 +27,8 @@ import java.util.Optional;
  * first requests, waited behind startup code that never runs again, and the p99 of a fresh
  * replica's first 800 requests was 1.5-2x the warm p99, sometimes more. 300 calls through the
  * listener, parser, filters and routing put those methods first: with the warm-up the first
- * 800 measured 0.64-1.12x the warm p99 over 20 starts ({@code bench/warmup}, docs/benchmarks.md).
+ * 800 measured 0.64-1.46x the warm p99 in 40 of 40 starts ({@code bench/warmup},
+ * docs/benchmarks.md).
  * It costs readiness 0.12-0.28 s; the first response on a public route is not delayed (public
  * requests are served while the replica starts).
  *
