@@ -78,10 +78,10 @@ public final class EnvOverrides {
         m.put("ROTOR_ROTATION_CEILING", "rotor.lifecycle.rotation-ceiling");
         m.put("ROTOR_MAX_HEAP_AFTER_GC", "rotor.lifecycle.max-heap-after-gc");
         m.put("ROTOR_HEAP_AFTER_GC_COLLECTIONS", "rotor.lifecycle.heap-after-gc-collections");
-        m.put("ROTOR_WARMUP_REQUESTS", "rotor.warmup.requests");
-        m.put("ROTOR_WARMUP_TIMEOUT", "rotor.warmup.timeout");
         m.put("ROTOR_MAX_CONTAINER_MEMORY", "rotor.lifecycle.max-container-memory");
         m.put("ROTOR_CGROUP_PATH", "rotor.lifecycle.cgroup-path");
+        m.put("ROTOR_WARMUP_REQUESTS", "rotor.warmup.requests");
+        m.put("ROTOR_WARMUP_TIMEOUT", "rotor.warmup.timeout");
         m.put("ROTOR_SERVICE_NAME", "rotor.fleet.service-name");
         m.put("ROTOR_MAX_CONCURRENT_ROTATIONS", "rotor.fleet.max-concurrent-rotations");
         m.put("ROTOR_ROTATION_LEASE_TTL", "rotor.fleet.lease-ttl");

@@ -20,9 +20,4 @@ public record WarmUpConfig(int requests, Duration timeout) {
         return new WarmUpConfig(s.integer("requests", 0, 100_000),
                                 s.duration("timeout", Duration.ofMillis(10), Duration.ofMinutes(1)));
     }
-
-    /** @return one line for the startup log */
-    public String describe() {
-        return requests == 0 ? "off" : requests + " requests within " + timeout;
-    }
 }
