@@ -32,7 +32,7 @@ COPY --from=build /build/target/rotor.jar /app/rotor.jar
 # The jar carries the same file; this copy is where an operator mounts their own
 # (a file in the working directory is read on top of the jar's).
 COPY application.yaml /app/application.yaml
-COPY deploy/image/rotor deploy/image/jit.sh deploy/image/respawn.sh deploy/image/healthcheck deploy/image/aot-train /app/bin/
+COPY deploy/image/rotor deploy/image/heap.sh deploy/image/jit.sh deploy/image/respawn.sh deploy/image/healthcheck deploy/image/aot-train /app/bin/
 COPY --from=build /build/training/ /app/bin/
 # The AOT cache: a training run of the real jar in this very runtime image (same JVM build,
 # same class path, same flags as at run time), which serves a small quota and exits.

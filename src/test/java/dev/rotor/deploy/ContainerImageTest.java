@@ -11,11 +11,12 @@ import java.util.regex.Pattern;
 
 import dev.rotor.lifecycle.ExitMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.not;
 
 /**
  * The container image's defaults: it rotates under any restart policy, and its AOT cache is
@@ -26,6 +27,9 @@ class ContainerImageTest {
     private static final List<String> BUILD_HOSTS = List.of("8g", "64g", "256g");
     /** Container memory limits of the deploy files: compose 384m, k8s 512Mi, a generous 4g. */
     private static final List<String> CONTAINER_LIMITS = List.of("384m", "512m", "4g");
+
+    @TempDir
+    static Path tmp;
 
     /**
      * Every orchestrator restarts a process that exits, while only Kubernetes acts on a
@@ -55,22 +59,46 @@ class ContainerImageTest {
             run.addAll(runtime);
             assertThat("runtime in a " + limit + " container", compressedOops(run), is(true));
         }
+        // a build without a memory limit, and a builder with one as large as the host
         for (String host : BUILD_HOSTS) {
-            List<String> train = new ArrayList<>(List.of("-XX:MaxRAM=" + host));
-            train.addAll(runtime);
-            train.addAll(training);
-            assertThat("training on a " + host + " build host uses compressed oops like the containers",
-                       compressedOops(train), is(true));
+            for (Path builder : List.of(cgroupV2("max"), cgroupV1(Long.toString(bytes(host))))) {
+                List<String> train = new ArrayList<>(List.of("-XX:MaxRAM=" + host));
+                train.addAll(memoryFlags(builder));
+                train.addAll(training);
+                assertThat("training on a " + host + " build host (" + builder.getFileName() + ") uses compressed oops like "
+                                   + "the containers", compressedOops(train), is(true));
+            }
         }
     }
 
-    /** The -XX flags of the entrypoint's {@code flags=( ... )} array (deploy/image/rotor). */
+    /** The memory flags heap.sh gives a JVM in a container with a memory limit (cgroup v2). */
     private static List<String> runtimeFlags() throws IOException {
-        String script = Files.readString(Manifests.ROOT.resolve("deploy/image/rotor"));
-        String array = script.substring(script.indexOf("flags=("), script.indexOf("\n)", script.indexOf("flags=(")));
-        List<String> flags = array.lines().map(String::strip).filter(l -> l.startsWith("-XX:")).toList();
-        assertThat(flags, not(empty()));
+        return memoryFlags(cgroupV2("402653184"));
+    }
+
+    /**
+     * The memory flags of deploy/image/heap.sh, which bin/run and the image's entrypoint both
+     * use, for a cgroup tree rooted at {@code cgroup}.
+     */
+    private static List<String> memoryFlags(Path cgroup) {
+        List<String> command = List.of("bash", "-c", ". deploy/image/heap.sh && rotor_memory_flags \"$1\"", "heap.sh",
+                                       cgroup.toString());
+        List<String> flags = List.of(Tools.run(Manifests.ROOT, command).assertSucceeded(command).output().trim().split("\\s+"));
+        assertThat(flags, hasItem("-XX:+UseSerialGC"));
         return flags;
+    }
+
+    private static Path cgroupV2(String memoryMax) throws IOException {
+        Path root = Files.createTempDirectory(tmp, "cgroup");
+        Files.writeString(root.resolve("memory.max"), memoryMax + "\n");
+        return root;
+    }
+
+    private static Path cgroupV1(String limitInBytes) throws IOException {
+        Path root = Files.createTempDirectory(tmp, "cgroup");
+        Files.createDirectory(root.resolve("memory"));
+        Files.writeString(root.resolve("memory/memory.limit_in_bytes"), limitInBytes + "\n");
+        return root;
     }
 
     /** The JAVA_OPTS that aot-train gives the training run, variables expanded, the cache output left out. */
@@ -101,16 +129,48 @@ class ContainerImageTest {
      */
     @Test
     void theRuntimeHeapIsWholeFromTheStartAndLargelyYoung() throws IOException {
-        List<String> runtime = runtimeFlags();
         for (String limit : CONTAINER_LIMITS) {
-            List<String> run = new ArrayList<>(List.of("-XX:MaxRAM=" + limit));
-            run.addAll(runtime);
-            String flags = printFlags(run);
-            long max = flag(flags, "MaxHeapSize");
-            assertThat("initial heap in a " + limit + " container", flag(flags, "InitialHeapSize"), is(max));
-            assertThat("young generation from the start in a " + limit + " container", flag(flags, "NewSize") * 3 >= max,
-                       is(true));
+            for (Path cgroup : List.of(cgroupV2(Long.toString(bytes(limit))), cgroupV1(Long.toString(bytes(limit))))) {
+                List<String> run = new ArrayList<>(List.of("-XX:MaxRAM=" + limit));
+                run.addAll(memoryFlags(cgroup));
+                String flags = printFlags(run);
+                long max = flag(flags, "MaxHeapSize");
+                assertThat("60% of a " + limit + " limit", (double) max / bytes(limit), closeTo(0.6, 0.01));
+                assertThat("initial heap in a " + limit + " container", flag(flags, "InitialHeapSize"), is(max));
+                assertThat("young generation from the start in a " + limit + " container", flag(flags, "NewSize") * 3 >= max,
+                           is(true));
+            }
         }
+    }
+
+    /**
+     * Without a memory limit (bin/run on a workstation, {@code docker run} without
+     * {@code --memory}) the heap is bin/run's 224 MiB on any host, not a share of the host's
+     * memory: a leak is rotated away long before the box runs out, and on a 256 GiB host the
+     * heap keeps the compressed references the AOT cache was trained with.
+     */
+    @Test
+    void withoutAMemoryLimitTheHeapIsBoundedOnAnyHost() throws IOException {
+        Path empty = Files.createTempDirectory(tmp, "cgroup");
+        for (Path cgroup : List.of(cgroupV2("max"), cgroupV1("9223372036854771712"), empty)) {
+            for (String host : BUILD_HOSTS) {
+                List<String> run = new ArrayList<>(List.of("-XX:MaxRAM=" + host));
+                run.addAll(memoryFlags(cgroup));
+                String flags = printFlags(run);
+                assertThat("heap on a " + host + " host without a limit (" + cgroup.getFileName() + ")",
+                           flag(flags, "MaxHeapSize"), is(224L << 20));
+                assertThat(compressedOops(run), is(true));
+            }
+        }
+    }
+
+    private static long bytes(String size) {
+        long unit = switch (size.charAt(size.length() - 1)) {
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            default -> throw new IllegalArgumentException(size);
+        };
+        return Long.parseLong(size.substring(0, size.length() - 1)) * unit;
     }
 
     private static boolean compressedOops(List<String> flags) {

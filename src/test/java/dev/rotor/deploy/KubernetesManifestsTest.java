@@ -140,7 +140,7 @@ class KubernetesManifestsTest {
         assertThat("memory request equals the limit (no eviction first under node pressure)",
                    c.getResources().getRequests().get("memory"), is(limit));
         Matcher m = Pattern.compile("MaxRAMPercentage=(\\d+)")
-                .matcher(Files.readString(Manifests.ROOT.resolve("deploy/image/rotor")));
+                .matcher(Files.readString(Manifests.ROOT.resolve("deploy/image/heap.sh")));
         assertThat("the entrypoint sizes the heap from the container limit", m.find(), is(true));
         double limitMiB = Quantity.getAmountInBytes(limit).doubleValue() / (1 << 20);
         double heapMiB = limitMiB * Integer.parseInt(m.group(1)) / 100;
