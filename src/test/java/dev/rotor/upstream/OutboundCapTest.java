@@ -81,4 +81,26 @@ class OutboundCapTest {
                        is(1.0));
         }
     }
+
+    /**
+     * The client is shared by every caller of the replica: a cookie one upstream response sets
+     * must never ride along with the next caller's request (cookie management is off).
+     */
+    @Test
+    void anUpstreamsCookieIsNeverSentBack() throws Exception {
+        try (StandInServer provider = StandInServer.start(req -> Reply.json(200, SLOW_OK)
+                .with("Set-Cookie", "session=caller-one; Path=/; Domain=127.0.0.1")
+                .with("Set-Cookie2", "legacy=caller-one; Version=1"));
+             TestReplica r = TestReplica.start(Map.of("rotor.geoip.url", provider.url() + "/json/{ip}",
+                                                      "rotor.lifecycle.max-requests", "0"))) {
+            for (String ip : List.of("8.8.8.1", "8.8.8.2", "8.8.8.3")) {
+                HttpResponse<String> response = Http.get(r.port(), "/api/geo/" + ip);
+                assertThat(response.body(), response.statusCode(), is(200));
+            }
+            assertThat(provider.requests().size(), is(3));
+            for (StandInServer.Request request : provider.requests()) {
+                assertThat(request.path() + " carried " + request.headers(), request.headers().containsKey("cookie"), is(false));
+            }
+        }
+    }
 }
