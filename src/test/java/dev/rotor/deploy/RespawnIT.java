@@ -32,10 +32,15 @@ import static org.hamcrest.Matchers.not;
 class RespawnIT {
     private static final Pattern SERVING = Pattern.compile("replica ([0-9a-f]{6}) serving");
 
-    /** bash sourcing the real script, supervising the real JVM as the entrypoint does. */
+    /**
+     * bash sourcing the real script, supervising the real JVM as the entrypoint does. Started
+     * with SIGINT and SIGQUIT at their defaults, as Docker starts an entrypoint: a test run
+     * launched in the background of a non-interactive shell inherits them ignored, and bash
+     * can neither trap nor reset a signal ignored on its entry (the Ctrl-C test then hung).
+     */
     private static JarProcess supervised(Map<String, String> env) {
         String script = Manifests.ROOT.resolve("deploy/image/respawn.sh").toAbsolutePath().toString();
-        return JarProcess.command(List.of("bash", "-c",
+        return JarProcess.command(List.of("env", "--default-signal=INT,QUIT", "bash", "-c",
                 "set -euo pipefail; . \"$0\"; rotor_respawns || exit 99; rotor_respawn \"$1\" -Xmx128m -jar \"$2\"",
                 script, JarProcess.java(), JarProcess.jar().toAbsolutePath().toString()), env);
     }
