@@ -22,24 +22,23 @@
 # out-of-memory error ends the process like a rotation. JAVA_OPTS, placed after these flags,
 # wins over them (-Xmx512m there, for instance).
 
-# The container's memory limit in bytes, or nothing when there is none (cgroup v2's "max",
-# cgroup v1's page-rounded 2^63, or no memory controller at all: a process on a host).
-rotor_memory_limit() {
+# Whether the process has a memory limit: cgroup v2's memory.max or cgroup v1's
+# memory.limit_in_bytes holds a number. "max" (v2), v1's "no limit" (9223372036854771712, 19
+# digits, more than any real limit) and no memory controller at all (a process on a host)
+# mean none.
+rotor_memory_limited() {
   local root=${1:-/sys/fs/cgroup} value=""
   if [[ -r $root/memory.max ]]; then
     read -r value <"$root/memory.max"
   elif [[ -r $root/memory/memory.limit_in_bytes ]]; then
     read -r value <"$root/memory/memory.limit_in_bytes"
   fi
-  # digits only, and below 2^60 (cgroup v1 writes "no limit" as 9223372036854771712)
-  if [[ $value =~ ^[0-9]{1,18}$ ]] && ((10#$value < 1 << 60)); then
-    echo "$((10#$value))"
-  fi
+  [[ $value =~ ^[0-9]{1,18}$ ]]
 }
 
 rotor_memory_flags() {
   local common="-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
-  if [[ -n $(rotor_memory_limit "${1:-}") ]]; then
+  if rotor_memory_limited "${1:-}"; then
     echo "$common -XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=60 -XX:NewRatio=1"
   else
     echo "$common -Xmx224m -Xmn128m -XX:ReservedCodeCacheSize=48m"

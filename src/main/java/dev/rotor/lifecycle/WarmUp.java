@@ -26,9 +26,9 @@ import java.util.Optional;
  * takes the task whose method was called most first, so the request path, called only by the
  * first requests, waited behind startup code that never runs again, and the p99 of a fresh
  * replica's first 800 requests was 1.5-2x the warm p99, sometimes more. 300 calls through the
- * listener, parser, filters and routing put those methods first: with the warm-up the first
- * 800 measured 0.64-1.46x the warm p99 in 40 of 40 starts ({@code bench/warmup},
- * docs/benchmarks.md).
+ * listener, parser, filters and routing put those methods first: with the warm-up the p99 of
+ * the first 800 measured a median of 0.96-1.60x the warm p99 over five runs, and at most 2x in
+ * 78 of 80 starts ({@code bench/warmup}, docs/benchmarks.md).
  * It costs readiness 0.12-0.28 s; the first response on a public route is not delayed (public
  * requests are served while the replica starts).
  *
