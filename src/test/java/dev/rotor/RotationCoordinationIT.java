@@ -8,20 +8,32 @@ import java.util.Map;
 import dev.rotor.support.Await;
 import dev.rotor.support.Http;
 import dev.rotor.support.JarProcess;
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Jedis;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 
 /**
  * Fleet rotation lease and the heap trigger, with the built jar as real processes and a real
  * redis-server.
  */
 class RotationCoordinationIT {
+    /** Generous: each wait ends as soon as its condition holds; a busy 2-core machine only slows it. */
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    static final RealRedis REDIS = new RealRedis();
+
     private static Map<String, String> fleetEnv(RedisTestServer redis, String id, String exitMode, String drain, String ttl) {
         Map<String, String> env = new HashMap<>();
         env.put("REDIS_URL", redis.url());
@@ -54,8 +66,8 @@ class RotationCoordinationIT {
 
     @Test
     void twoReplicasSharingOneSlotNeverDrainTogether() {
-        try (RedisTestServer redis = RedisTestServer.startNew();
-             JarProcess a = JarProcess.start(fleetEnv(redis, "lease-a", "exit", "PT2S", "PT60S"));
+        RedisTestServer redis = REDIS.server();
+        try (JarProcess a = JarProcess.start(fleetEnv(redis, "lease-a", "exit", "PT2S", "PT60S"));
              JarProcess b = JarProcess.start(fleetEnv(redis, "lease-b", "exit", "PT2S", "PT60S"))) {
             a.awaitReady();
             b.awaitReady();
@@ -66,35 +78,47 @@ class RotationCoordinationIT {
             assertThat(state(b), is("SERVING"));
             assertThat(Http.status(b.port(), "/observe/health/ready"), is(200));
             // every sample (Await's paced poll) checks the invariant until b drains
-            Await.until("b draining once a has left and released its slot", Duration.ofSeconds(20), () -> {
+            Await.until("b draining once a has left and released its slot", WAIT, () -> {
                 String sa = a.alive() ? stateOrGone(a) : "GONE";
                 String sb = stateOrGone(b);
                 assertThat("never both draining (a=" + sa + ", b=" + sb + ")",
                            sa.equals("DRAINING") && sb.equals("DRAINING"), is(false));
                 return sb.equals("DRAINING") || sb.equals("GONE");
             });
-            assertThat(a.awaitExit(Duration.ofSeconds(10)), is(0));
+            assertThat(a.awaitExit(WAIT), is(0));
             assertThat(a.output(), containsString("took a rotation slot of lease-it"));
-            assertThat(b.awaitExit(Duration.ofSeconds(20)), is(0));
+            assertThat(b.awaitExit(WAIT), is(0));
         }
     }
 
     @Test
     void aSlotHolderKilledWithSigkillFreesTheSlotAfterItsLeaseExpires() {
-        try (RedisTestServer redis = RedisTestServer.startNew();
-             JarProcess a = JarProcess.start(fleetEnv(redis, "kill-a", "liveness", "PT60S", "PT3S"));
-             JarProcess b = JarProcess.start(fleetEnv(redis, "kill-b", "liveness", "PT60S", "PT3S"))) {
+        RedisTestServer redis = REDIS.server();
+        try (JarProcess a = JarProcess.start(fleetEnv(redis, "kill-a", "liveness", "PT60S", "PT3S"));
+             JarProcess b = JarProcess.start(fleetEnv(redis, "kill-b", "liveness", "PT60S", "PT3S"));
+             Jedis j = new Jedis("127.0.0.1", redis.port())) {
             a.awaitReady();
             b.awaitReady();
-            serve(a, 5);
-            long taken = System.nanoTime();
+            serve(a, 4);
+            // Redis's own clock (the lease script reads TIME), before and after a takes its slot
+            long beforeGrant = redisMillis(j);
+            serve(a, 1);
             assertThat(state(a), is("DRAINING"));
+            Double expires = j.zscore(SLOTS, "kill-a");
+            long afterGrant = redisMillis(j);
+            assertThat("a holds a slot", expires, is(notNullValue()));
+            assertThat("a's slot lasts the 3 s lease from its grant", expires - beforeGrant, greaterThanOrEqualTo(3000.0));
+            assertThat(expires - afterGrant, lessThanOrEqualTo(3000.0));
             a.sigkill();
             serve(b, 5);
-            assertThat("the dead holder's slot is still leased", state(b), is("SERVING"));
-            Await.equal("b draining once the lease expired", Duration.ofSeconds(10), () -> state(b), "DRAINING");
-            long waited = System.nanoTime() - taken;
-            assertThat("not before the 3 s lease expired", waited, greaterThanOrEqualTo(Duration.ofMillis(2900).toNanos()));
+            String early = state(b);
+            if (redisMillis(j) < expires) {
+                // checked only while a's lease still runs by Redis's clock: a slow machine may reach here later
+                assertThat("the dead holder's slot is still leased", early, is("SERVING"));
+            }
+            Await.equal("b draining once the lease expired", WAIT, () -> state(b), "DRAINING");
+            assertThat("b took the slot only once a's had expired", redisMillis(j), greaterThanOrEqualTo(expires.longValue()));
+            assertThat("a's expired slot is gone", j.zscore(SLOTS, "kill-a"), is(nullValue()));
         }
     }
 
@@ -118,6 +142,14 @@ class RotationCoordinationIT {
             assertThat(p.output(), containsString("old generation stayed at"));
             assertThat(p.output(), containsString("emergency: no minimum lifetime"));
         }
+    }
+
+    private static final String SLOTS = "rotor:lease-it:rotation-slots";
+
+    /** @return Redis's clock in milliseconds, as the lease script reads it */
+    private static long redisMillis(Jedis j) {
+        List<String> time = j.time();
+        return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
     }
 
     private static String stateOrGone(JarProcess p) {

@@ -15,12 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.rotor.support.Await;
 import dev.rotor.support.Http;
 import dev.rotor.support.MetricsText;
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 import dev.rotor.support.TestReplica;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
@@ -33,16 +34,13 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
  */
 class AdmissionRedisTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
+    @RegisterExtension
+    final RealRedis real = new RealRedis();
     private RedisTestServer redis;
 
     @BeforeEach
     void startRedis() {
-        redis = RedisTestServer.startNew();
-    }
-
-    @AfterEach
-    void stopRedis() {
-        redis.close();
+        redis = real.server();
     }
 
     private Map<String, String> settings(String rateLimit) {

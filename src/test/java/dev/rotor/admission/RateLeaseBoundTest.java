@@ -1,21 +1,17 @@
 package dev.rotor.admission;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.SharedRedis;
-import dev.rotor.support.RedisTestServer;
+import dev.rotor.support.RealRedis;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
@@ -35,26 +31,13 @@ class RateLeaseBoundTest {
     private static final int REPLICAS = 2;
 
     private final AtomicLong now = new AtomicLong(1_795_392_000_000_000L);
-    private RedisTestServer server;
-    private final List<SharedRedis> clients = new ArrayList<>();
-
-    @BeforeEach
-    void start() {
-        server = RedisTestServer.startNew();
-    }
-
-    @AfterEach
-    void stop() {
-        clients.forEach(SharedRedis::close);
-        server.close();
-    }
+    @RegisterExtension
+    final RealRedis real = new RealRedis();
 
     private RedisRateLimiter replica() {
-        SharedRedis redis = new SharedRedis(new RedisConfig(Optional.of(URI.create(server.url())), 8,
-                                                            Duration.ofSeconds(2), Duration.ofSeconds(2),
-                                                            Duration.ofSeconds(2), 3, Duration.ofMillis(300)),
-                                            System::nanoTime);
-        clients.add(redis);
+        SharedRedis redis = real.client(real.config(8, Duration.ofSeconds(2), Duration.ofSeconds(2),
+                                                    Duration.ofSeconds(2), 3, Duration.ofMillis(300)),
+                                        System::nanoTime);
         // a generous wait: this test is about counts, not about a slow Redis
         return new RedisRateLimiter(redis, LIMIT, now::get, "rotor:bound:", () -> SLICE, Duration.ofSeconds(10), 100,
                                     Thread.ofVirtual()::start);

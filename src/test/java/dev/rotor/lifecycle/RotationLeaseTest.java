@@ -1,19 +1,15 @@
 package dev.rotor.lifecycle;
 
-import java.net.URI;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.SharedRedis;
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
@@ -24,31 +20,17 @@ import static org.hamcrest.Matchers.is;
  */
 class RotationLeaseTest {
     private static final Duration RETRY = Duration.ofSeconds(1);
-    private static RedisTestServer server;
+    @RegisterExtension
+    static final RealRedis REDIS = new RealRedis();
     private final AtomicLong nanos = new AtomicLong();
+    private RedisTestServer server;
     private SharedRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisTestServer.startNew();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        server.close();
-    }
 
     @BeforeEach
     void connect() {
-        server.command("FLUSHALL");
-        redis = new SharedRedis(new RedisConfig(Optional.of(URI.create(server.url())), 2, Duration.ofMillis(500),
-                                                Duration.ofMillis(500), Duration.ofMillis(200), 3, Duration.ofMinutes(1)),
-                                System::nanoTime);
-    }
-
-    @AfterEach
-    void disconnect() {
-        redis.close();
+        server = REDIS.server();
+        redis = REDIS.client(REDIS.config(2, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(200), 3,
+                                          Duration.ofMinutes(1)), System::nanoTime);
     }
 
     private RotationLease lease(String holder, int slots, Duration hold) {

@@ -1,17 +1,16 @@
 package dev.rotor.redis;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -26,21 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class RedisScriptTest {
     private static final RedisScript COUNT = RedisScript.load(RedisScriptTest.class, "count.lua");
 
+    @RegisterExtension
+    final RealRedis real = new RealRedis();
     private RedisTestServer server;
     private SharedRedis redis;
 
     @BeforeEach
     void start() {
-        server = RedisTestServer.startNew();
-        redis = new SharedRedis(new RedisConfig(Optional.of(URI.create(server.url())), 2, Duration.ofMillis(500),
-                                                Duration.ofMillis(500), Duration.ofMillis(200), 3, Duration.ofMinutes(1)),
-                                System::nanoTime);
-    }
-
-    @AfterEach
-    void stop() {
-        redis.close();
-        server.close();
+        server = real.server();
+        redis = real.client(real.config(2, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(200), 3,
+                                        Duration.ofMinutes(1)), System::nanoTime);
     }
 
     private long count(long step) {

@@ -1,16 +1,15 @@
 package dev.rotor.redis;
 
-import java.net.URI;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -25,21 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class SharedRedisTest {
     private static final Duration OPEN_FOR = Duration.ofMillis(300);
     private final AtomicLong nanos = new AtomicLong();
+    @RegisterExtension
+    final RealRedis real = new RealRedis();
     private RedisTestServer server;
     private SharedRedis redis;
 
     @BeforeEach
     void start() {
-        server = RedisTestServer.startNew();
-        RedisConfig config = new RedisConfig(Optional.of(URI.create(server.url())), 4, Duration.ofMillis(200),
-                                             Duration.ofMillis(200), Duration.ofMillis(100), 3, OPEN_FOR);
-        redis = new SharedRedis(config, nanos::get);
-    }
-
-    @AfterEach
-    void stop() {
-        redis.close();
-        server.close();
+        server = real.server();
+        redis = real.client(real.config(4, Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofMillis(100), 3,
+                                        OPEN_FOR), nanos::get);
     }
 
     @Test

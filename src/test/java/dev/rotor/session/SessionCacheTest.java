@@ -1,6 +1,5 @@
 package dev.rotor.session;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,16 +13,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.rotor.redis.KeyTracking;
-import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.support.Await;
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 import dev.rotor.upstream.ChatMessage;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThan;
@@ -39,8 +38,9 @@ class SessionCacheTest {
     private static final Duration LAG = Duration.ofMillis(100);
     private static final Duration WAIT = Duration.ofSeconds(15);
 
+    @RegisterExtension
+    final RealRedis real = new RealRedis();
     private RedisTestServer server;
-    private final List<AutoCloseable> open = new ArrayList<>();
 
     /** A replica's parts: its Redis client and its store. */
     private record Replica(SharedRedis redis, KeyTracking tracking, SessionTouches touches, TieredSessionStore store) {
@@ -48,23 +48,13 @@ class SessionCacheTest {
 
     @BeforeEach
     void start() {
-        server = RedisTestServer.startNew();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        server.close();
+        server = real.server();
     }
 
     private Replica replica(Duration touchPeriod) {
-        SharedRedis redis = new SharedRedis(new RedisConfig(Optional.of(URI.create(server.url())), 8,
-                                                            Duration.ofSeconds(1), Duration.ofSeconds(1),
-                                                            Duration.ofSeconds(1), 3, Duration.ofMillis(200)),
-                                            System::nanoTime);
-        open.add(redis);
+        SharedRedis redis = real.client(real.config(8, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                                                    Duration.ofSeconds(1), 3, Duration.ofMillis(200)),
+                                        System::nanoTime);
         SessionConfig c = new SessionConfig(100, Duration.ofMinutes(30), 20, 10_000, 8000, Duration.ofSeconds(5), LAG,
                                             touchPeriod);
         RedisSessions shared = new RedisSessions(redis, NAMESPACE, c.idleTtl(), c.maxMessages());
@@ -72,7 +62,7 @@ class SessionCacheTest {
         SessionTouches touches = new SessionTouches(shared, c.maxActive(), touchPeriod);
         TieredSessionStore store = new TieredSessionStore(c, shared, tracking, touches, Ticker.systemTicker(),
                                                           Clock.systemUTC(), Thread::sleep);
-        open.add(store);
+        real.closeAfterTest(store);
         Await.until("tracking live", WAIT, tracking::live);
         return new Replica(redis, tracking, touches, store);
     }

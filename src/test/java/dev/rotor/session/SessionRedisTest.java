@@ -13,14 +13,15 @@ import java.util.concurrent.Future;
 import dev.rotor.support.Await;
 import dev.rotor.support.Http;
 import dev.rotor.support.Json;
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 import dev.rotor.support.TestReplica;
 
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static dev.rotor.support.Sessions.create;
 import static dev.rotor.support.Sessions.say;
@@ -34,16 +35,13 @@ import static org.hamcrest.Matchers.startsWith;
  */
 class SessionRedisTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
+    @RegisterExtension
+    final RealRedis real = new RealRedis();
     private RedisTestServer redis;
 
     @BeforeEach
     void startRedis() {
-        redis = RedisTestServer.startNew();
-    }
-
-    @AfterEach
-    void stopRedis() {
-        redis.close();
+        redis = real.server();
     }
 
     private TestReplica replica() {

@@ -1,21 +1,20 @@
 package dev.rotor.session;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.rotor.redis.KeyTracking;
-import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.SharedRedis;
+import dev.rotor.support.RealRedis;
 import dev.rotor.support.RedisTestServer;
 import dev.rotor.upstream.ChatMessage;
 
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
@@ -32,6 +31,8 @@ class TieredSessionStoreTest extends SessionStoreContract {
     private static final String NAMESPACE = "rotor:test:";
     private static final Duration OPEN_FOR = Duration.ofMillis(200);
 
+    @RegisterExtension
+    final RealRedis real = new RealRedis();
     private RedisTestServer server;
     private SharedRedis redis;
     private final AtomicInteger sleeps = new AtomicInteger();
@@ -40,16 +41,9 @@ class TieredSessionStoreTest extends SessionStoreContract {
 
     @BeforeEach
     void start() {
-        server = RedisTestServer.startNew();
-        redis = new SharedRedis(new RedisConfig(Optional.of(URI.create(server.url())), 4, Duration.ofMillis(500),
-                                                Duration.ofMillis(500), Duration.ofMillis(200), 3, OPEN_FOR),
-                                nanos::get);
-    }
-
-    @AfterEach
-    void stop() {
-        redis.close();
-        server.close();
+        server = real.server();
+        redis = real.client(real.config(4, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(200), 3,
+                                        OPEN_FOR), nanos::get);
     }
 
     @Override

@@ -1,6 +1,10 @@
 package dev.rotor.support;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -44,6 +48,38 @@ public final class Await {
             until(what + " to become " + expected, timeout, () -> expected.equals(value.get()));
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + " (last value: " + value.get() + ")", e);
+        }
+    }
+
+    /**
+     * Runs an action on a virtual thread and fails when it has not ended by the deadline. For a
+     * behaviour whose failure is a wait far longer than its success (a call that waits for a
+     * frozen server instead of its own bound): give the deadline generously and make the wrong
+     * wait much longer still, so a busy machine can never fail it and a regression always does.
+     *
+     * @param what     description for the failure message
+     * @param deadline generous upper bound
+     * @param action   the action; its assertion errors and exceptions are rethrown
+     */
+    public static void finishes(String what, Duration deadline, Runnable action) {
+        FutureTask<Void> task = new FutureTask<>(action, null);
+        Thread thread = Thread.ofVirtual().name("await-" + what).start(task);
+        try {
+            task.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            thread.interrupt();
+            throw new AssertionError(what + ": still running after " + deadline, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new AssertionError(what, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for " + what, e);
         }
     }
 }

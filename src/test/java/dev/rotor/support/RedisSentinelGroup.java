@@ -238,6 +238,21 @@ public final class RedisSentinelGroup implements AutoCloseable {
     }
 
     /**
+     * Tell every Sentinel to wait this long for a silent primary before it acts: a test that
+     * needs a stretch with no primary at all (no failover yet) gets one at least this long, by
+     * the Sentinels' own clocks, however slow the machine.
+     *
+     * @param downAfter the Sentinels' {@code down-after-milliseconds}
+     */
+    public void downAfter(Duration downAfter) {
+        for (Node s : sentinels) {
+            try (Jedis j = s.client()) {
+                j.sentinelSet(MASTER, Map.of("down-after-milliseconds", String.valueOf(downAfter.toMillis())));
+            }
+        }
+    }
+
+    /**
      * @return the primary's address as the first Sentinel that answers names it, or "" if none does
      */
     public String namedPrimary() {
