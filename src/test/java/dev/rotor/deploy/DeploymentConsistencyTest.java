@@ -58,6 +58,8 @@ class DeploymentConsistencyTest {
     private static Map<String, String> settings;
     private static LifecycleConfig lifecycle;
     private static WebConfig web;
+    private static dev.rotor.wire.WireConfig wire;
+    private static dev.rotor.admission.AdmissionConfig admission;
 
     @BeforeAll
     static void read() {
@@ -74,6 +76,8 @@ class DeploymentConsistencyTest {
         Settings root = Settings.of(ConfigLoader.load(env, Map.of()));
         lifecycle = LifecycleConfig.from(root.node("rotor").node("lifecycle"));
         web = WebConfig.from(root);
+        admission = dev.rotor.admission.AdmissionConfig.from(root.node("rotor").node("admission"));
+        wire = dev.rotor.wire.WireConfig.from(root.node("rotor").node("wire"), admission.maxConcurrentRequests());
     }
 
     @Test
@@ -140,6 +144,56 @@ class DeploymentConsistencyTest {
         Duration pause = Duration.ofSeconds(Long.parseLong(preStop.get(1)));
         Duration needed = lifecycle.drainTimeout().plus(lifecycle.shutdownDrainPeriod()).plus(pause);
         assertThat(Duration.ofSeconds(pod.getTerminationGracePeriodSeconds()), greaterThan(needed));
+    }
+
+    /**
+     * The timeout chain: a request the replica admits may run the request timeout, and one
+     * admitted at the end of the drain period (the Service still sends until then), or at the
+     * end of the shutdown drain after SIGTERM, must finish inside the drain timeout; the grace
+     * period outlasts that (graceOutlastsPreStopShutdownDrainAndDrainTimeout).
+     */
+    @Test
+    void drainTimeoutOutlastsARequestAdmittedAtTheEndOfEitherDrain() {
+        Duration request = wire.requestTimeout();
+        assertThat("drain timeout > drain period + request timeout", lifecycle.drainTimeout(),
+                   greaterThan(lifecycle.drainPeriod().plus(request)));
+        assertThat("drain timeout > shutdown drain + request timeout", lifecycle.drainTimeout(),
+                   greaterThan(lifecycle.shutdownDrainPeriod().plus(request)));
+    }
+
+    /**
+     * A Service has no queue, so each replica queues: while one of the replicas rotates, the
+     * others admit the documented load (their permits) and queue as much again for an uneven
+     * spread, for longer than the documented requests (under 1 s) take.
+     */
+    @Test
+    void theReplicasLeftDuringARotationAdmitAndQueueTheDocumentedLoad() {
+        int replicas = Manifests.named(objects, Deployment.class, "rotor").getSpec().getReplicas();
+        assertThat("one rotates while others serve", replicas, greaterThanOrEqualTo(3));
+        int permits = admission.maxConcurrentRequests();
+        int documentedInFlight = 100;
+        assertThat("the replicas left admit the documented load", (replicas - 1) * permits,
+                   greaterThanOrEqualTo(documentedInFlight));
+        assertThat("one replica can take every connection a drained replica had, and its own",
+                   permits + admission.queueLength(), greaterThanOrEqualTo(documentedInFlight));
+        assertThat(admission.queueTimeout(), greaterThan(Duration.ofSeconds(1)));
+        String docs;
+        try {
+            docs = Files.readString(Manifests.ROOT.resolve("docs/deploying.md"));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat("docs/deploying.md states the documented load", docs,
+                   containsString("up to " + documentedInFlight + " requests in flight"));
+    }
+
+    /** Leaks are bounded by memory whatever the rotation rate: the quota is a 10-minute timer here. */
+    @Test
+    void memoryTriggersAreOnBecauseTheMinimumLifetimeMakesTheQuotaATimer() {
+        assertThat(lifecycle.maxHeapAfterGc(), greaterThan(0.0));
+        assertThat(lifecycle.maxHeapAfterGc(), lessThan(1.0));
+        assertThat(lifecycle.maxContainerMemory(), greaterThan(0.0));
+        assertThat(lifecycle.maxContainerMemory(), lessThan(1.0));
     }
 
     @Test

@@ -219,8 +219,11 @@ class KubernetesManifestsTest {
             image = rendered;
         }
         // and only the base sets it: an overlay with its own images: would not follow the edit
-        for (String kustomization : List.of("k8s/kustomization.yaml", "k8s/overlays/evict/kustomization.yaml",
-                                                   "k8s/overlays/redis-ha/kustomization.yaml")) {
+        List<String> kustomizations = new java.util.ArrayList<>(List.of(
+                "k8s/kustomization.yaml", "k8s/overlays/evict/kustomization.yaml",
+                "k8s/overlays/redis-ha/kustomization.yaml", "k8s/monitoring/kustomization.yaml"));
+        KubernetesCombinationsTest.COMPONENTS.forEach(c -> kustomizations.add("k8s/components/" + c + "/kustomization.yaml"));
+        for (String kustomization : kustomizations) {
             assertThat(kustomization, Manifests.yamlFile(kustomization).containsKey("images"), is(false));
         }
     }

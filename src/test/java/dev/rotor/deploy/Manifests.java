@@ -37,17 +37,25 @@ final class Manifests {
     static final Path ROOT = Path.of("").toAbsolutePath();
 
     /** Kind -> API type; a kind k8s/ starts using must be added here to be checked. */
-    private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of(
-            "Deployment", Deployment.class,
-            "StatefulSet", io.fabric8.kubernetes.api.model.apps.StatefulSet.class,
-            "Service", Service.class,
-            "ConfigMap", ConfigMap.class,
-            "Secret", Secret.class,
-            "PodDisruptionBudget", PodDisruptionBudget.class,
-            "NetworkPolicy", NetworkPolicy.class,
-            "ServiceAccount", io.fabric8.kubernetes.api.model.ServiceAccount.class,
-            "Role", io.fabric8.kubernetes.api.model.rbac.Role.class,
-            "RoleBinding", io.fabric8.kubernetes.api.model.rbac.RoleBinding.class);
+    private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.ofEntries(
+            Map.entry("Deployment", Deployment.class),
+            Map.entry("StatefulSet", io.fabric8.kubernetes.api.model.apps.StatefulSet.class),
+            Map.entry("Service", Service.class),
+            Map.entry("ConfigMap", ConfigMap.class),
+            Map.entry("Secret", Secret.class),
+            Map.entry("PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("NetworkPolicy", NetworkPolicy.class),
+            Map.entry("ServiceAccount", io.fabric8.kubernetes.api.model.ServiceAccount.class),
+            Map.entry("Role", io.fabric8.kubernetes.api.model.rbac.Role.class),
+            Map.entry("RoleBinding", io.fabric8.kubernetes.api.model.rbac.RoleBinding.class),
+            Map.entry("HorizontalPodAutoscaler", io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class));
+
+    /**
+     * API groups of custom resources (the Prometheus Operator's) that k8s/ may render: fabric8
+     * has no typed model for them here, so they are read as generic objects with their
+     * apiVersion, kind and metadata checked.
+     */
+    private static final Set<String> CUSTOM_GROUPS = Set.of("monitoring.coreos.com");
 
     /**
      * Strict mapping: fabric8's types accept any unknown field into an "additional properties"
@@ -127,12 +135,47 @@ final class Manifests {
             Map<String, Object> map = (Map<String, Object>) doc;
             String kind = String.valueOf(map.get("kind"));
             Class<? extends HasMetadata> type = TYPES.get(kind);
+            String group = String.valueOf(map.get("apiVersion")).split("/")[0];
+            if (type == null && CUSTOM_GROUPS.contains(group)) {
+                // its spec goes into the generic object's additional properties (no schema here)
+                objects.add(new ObjectMapper().convertValue(map, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class));
+                continue;
+            }
             if (type == null) {
                 throw new IllegalArgumentException("kind " + kind + " has no API type in Manifests.TYPES");
             }
             objects.add(STRICT.convertValue(map, type));
         }
         return objects;
+    }
+
+    /**
+     * Renders {@code k8s/base} with the given components, as a user's own kustomization would
+     * list them, from a temporary folder (kustomize takes relative paths only).
+     *
+     * @param components folder names under {@code k8s/components}
+     * @return the rendered objects, typed
+     */
+    static List<HasMetadata> withComponents(List<String> components) {
+        try {
+            Path dir = Files.createTempDirectory("rotor-kustomization");
+            try {
+                String up = dir.relativize(ROOT).toString();
+                StringBuilder k = new StringBuilder("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                                                            + "resources:\n  - " + up + "/k8s/base\ncomponents:\n");
+                components.forEach(c -> k.append("  - ").append(up).append("/k8s/components/").append(c).append('\n'));
+                if (components.isEmpty()) {
+                    k.append("  []\n");
+                }
+                Files.writeString(dir.resolve("kustomization.yaml"), k.toString().replace("components:\n  []", "components: []"));
+                return parse(renderKustomize(dir));
+            } finally {
+                Files.deleteIfExists(dir.resolve("kustomization.yaml"));
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot write a kustomization", e);
+        }
     }
 
     /** @return the rendered k8s/ objects, typed */
