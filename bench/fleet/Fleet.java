@@ -10,7 +10,7 @@ import java.util.Map;
  * error, latency, rotation, restart and each replica's RSS once a second.
  *
  * <pre>
- * bench/fleet/run steady            # or: quick steady-kubelet leak overload kubelet-backoff fleet-lease redis-outage redis-failover upstream-hang
+ * bench/fleet/run steady            # or: quick steady-kubelet k8s-service leak overload kubelet-backoff fleet-lease redis-outage redis-failover upstream-hang
  * </pre>
  *
  * A multi-file source program (JDK 22+: {@code java Fleet.java} compiles its siblings on

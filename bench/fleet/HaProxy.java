@@ -29,6 +29,44 @@ final class HaProxy {
         }
     }
 
+    /**
+     * HAProxy as a Kubernetes Service (kube-proxy) would route: each new connection to a ready
+     * pod at random and kept there (TCP, not per request), no queue, no retry, no redispatch,
+     * and no fallback when no pod is ready. Readiness is checked as the kubelet probes it
+     * ({@code periodSeconds}, {@code failureThreshold}, {@code successThreshold}), with one
+     * more period for the endpoint update to reach kube-proxy. A pod that turns unready keeps
+     * its open connections (conntrack), as here.
+     */
+    static Process startService(Path dir, int port, List<Slot> slots, int periodSeconds, int failures, int successes)
+            throws IOException {
+        StringBuilder cfg = new StringBuilder("""
+                global
+                    maxconn 4096
+                defaults
+                    mode tcp
+                    timeout connect 1s
+                    timeout client 60s
+                    timeout server 90s
+                    retries 0
+                frontend service
+                    bind 127.0.0.1:%d
+                    default_backend ready
+                backend ready
+                    balance random
+                    option httpchk
+                    http-check send meth GET uri /observe/health/ready ver HTTP/1.1 hdr Host localhost
+                    http-check expect status 200
+                    default-server check inter %ds fall %d rise %d
+                """.formatted(port, periodSeconds, failures + 1, successes));
+        for (Slot s : slots) {
+            for (int i = 0; i < s.ports.length; i++) {
+                cfg.append("    server r").append(s.index).append(i == 0 ? "" : "b").append(" 127.0.0.1:")
+                        .append(s.ports[i]).append('\n');
+            }
+        }
+        return launch(dir, cfg);
+    }
+
     /** Debian's HAProxy in front of the slots, with active readiness checks. */
     static Process start(Path dir, int port, List<Slot> slots, String inter, int fall) throws IOException {
         StringBuilder cfg = new StringBuilder("""
@@ -61,6 +99,11 @@ final class HaProxy {
                 """.formatted(port));
         backend(cfg, "ready", "/observe/health/ready", slots, inter, fall);
         backend(cfg, "alive", "/observe/health/live", slots, inter, fall);
+        return launch(dir, cfg);
+    }
+
+    /** Writes the configuration beside the run's logs and starts HAProxy on it, logging to haproxy.log. */
+    private static Process launch(Path dir, StringBuilder cfg) throws IOException {
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, cfg.toString());
         return new ProcessBuilder("haproxy", "-db", "-f", file.toString())

@@ -9,10 +9,65 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * Reads what the kubelet supervisor needs from the rendered {@code k8s/} manifests: the
  * liveness probe's period, failure threshold and timeout, the preStop pause and the
- * termination grace period of the rotor Deployment. Defaults when there is no k8s/.
+ * termination grace period of the rotor Deployment (defaults when there is no k8s/); and for
+ * the Service stand-in, the base's replicas, readiness probe and settings.
  */
 final class Manifests {
     private Manifests() {
+    }
+
+    /**
+     * What the Service stand-in and the replicas take from the base: the Deployment's replica
+     * count, its readiness probe (the endpoints follow it) and the ConfigMap of settings.
+     */
+    record Base(int replicas, int readinessPeriod, int readinessFailures, int readinessSuccesses,
+                Map<String, String> settings) {
+    }
+
+    @SuppressWarnings("unchecked")
+    static Base base() throws Exception {
+        int replicas = 0;
+        Map<String, Object> readiness = null;
+        Map<String, String> settings = null;
+        for (Object doc : new Yaml().loadAll(render())) {
+            Map<String, Object> m = (Map<String, Object>) doc;
+            if (m == null) {
+                continue;
+            }
+            String name = String.valueOf(((Map<String, Object>) m.get("metadata")).get("name"));
+            if ("Deployment".equals(m.get("kind")) && name.equals("rotor")) {
+                Map<String, Object> spec = (Map<String, Object>) m.get("spec");
+                replicas = intOr(spec, "replicas", 1);
+                Map<String, Object> podSpec = (Map<String, Object>) ((Map<String, Object>) spec.get("template")).get("spec");
+                for (Map<String, Object> c : (List<Map<String, Object>>) podSpec.get("containers")) {
+                    if ("rotor".equals(c.get("name"))) {
+                        readiness = (Map<String, Object>) c.get("readinessProbe");
+                    }
+                }
+            } else if ("ConfigMap".equals(m.get("kind")) && name.startsWith("rotor-settings-")) {
+                settings = new java.util.HashMap<>();
+                for (var e : ((Map<String, Object>) m.get("data")).entrySet()) {
+                    settings.put(e.getKey(), String.valueOf(e.getValue()));
+                }
+            }
+        }
+        if (readiness == null || settings == null) {
+            throw new IllegalStateException("k8s/ renders no rotor Deployment with a readiness probe, or no rotor-settings");
+        }
+        Base base = new Base(replicas, intOr(readiness, "periodSeconds", 10), intOr(readiness, "failureThreshold", 3),
+                             intOr(readiness, "successThreshold", 1), settings);
+        Harness.log("k8s/ base: " + replicas + " replicas, readiness every " + base.readinessPeriod() + " s, "
+                            + base.readinessFailures() + " failures, " + settings.size() + " settings");
+        return base;
+    }
+
+    private static String render() throws Exception {
+        Process p = new ProcessBuilder("kubectl", "kustomize", "k8s/").redirectErrorStream(true).start();
+        String rendered = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("kubectl kustomize k8s/ failed:\n" + rendered);
+        }
+        return rendered;
     }
 
     @SuppressWarnings("unchecked")
@@ -21,12 +76,7 @@ final class Manifests {
             Harness.log("no k8s/kustomization.yaml: kubelet supervisor uses default probe timings");
             return Supervisors.KubeletSpec.defaults();
         }
-        Process p = new ProcessBuilder("kubectl", "kustomize", "k8s/").redirectErrorStream(true).start();
-        String rendered = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("kubectl kustomize k8s/ failed:\n" + rendered);
-        }
-        for (Object doc : new Yaml().loadAll(rendered)) {
+        for (Object doc : new Yaml().loadAll(render())) {
             Map<String, Object> m = (Map<String, Object>) doc;
             if (m == null || !"Deployment".equals(m.get("kind"))) {
                 continue;

@@ -39,10 +39,20 @@ final class Run {
         String path(Run run, int i);
     }
 
-    /** Everything one run needs. */
+    /**
+     * Everything one run needs. {@code service}: route as a Kubernetes Service (HAProxy in TCP
+     * mode, see {@link HaProxy#startService}) with the base's readiness probe, instead of the
+     * compose front door.
+     */
     record Spec(String title, int replicas, String supervisor, Map<String, String> env, List<String> jvm,
                 int workers, double rate, Duration duration, String inter, int fall, long memoryLimitMiB,
-                Paths paths, Consumer<Run> during) {
+                Paths paths, Consumer<Run> during, Manifests.Base service) {
+        Spec(String title, int replicas, String supervisor, Map<String, String> env, List<String> jvm,
+             int workers, double rate, Duration duration, String inter, int fall, long memoryLimitMiB,
+             Paths paths, Consumer<Run> during) {
+            this(title, replicas, supervisor, env, jvm, workers, rate, duration, inter, fall, memoryLimitMiB, paths, during,
+                 null);
+        }
     }
 
     /** Result of one run. */
@@ -73,7 +83,10 @@ final class Run {
                 ? KubernetesApi.start(out, slots, env) : null;
         AtomicBoolean running = new AtomicBoolean(true);
         int front = Harness.freePort();
-        Process haproxy = HaProxy.start(out, front, slots, spec.inter(), spec.fall());
+        Manifests.Base service = spec.service();
+        Process haproxy = service == null ? HaProxy.start(out, front, slots, spec.inter(), spec.fall())
+                : HaProxy.startService(out, front, slots, service.readinessPeriod(), service.readinessFailures(),
+                                       service.readinessSuccesses());
         List<Thread> background = new ArrayList<>();
         List<double[]> backoffs = new CopyOnWriteArrayList<>();
         Recorder recorder = new Recorder((int) Math.min(20_000_000, Math.max(100_000,
@@ -107,7 +120,7 @@ final class Run {
             }
             // HAProxy starts every server UP; the spare ports (no pod yet) go DOWN at their first check
             for (Slot s : slots) {
-                for (String backend : List.of("ready", "alive")) {
+                for (String backend : service == null ? List.of("ready", "alive") : List.of("ready")) {
                     String down = "Server " + backend + "/r" + s.index + "b is DOWN";
                     while (s.ports.length > 1 && !Files.readString(out.resolve("haproxy.log")).contains(down)) {
                         if (System.nanoTime() > deadline) {

@@ -20,7 +20,7 @@ import java.util.jar.JarFile;
  * were met (the {@code quick} scenario is what CI runs).
  */
 final class Scenarios {
-    static final List<String> NAMES = List.of("quick", "steady", "steady-kubelet", "leak", "overload",
+    static final List<String> NAMES = List.of("quick", "steady", "steady-kubelet", "k8s-service", "leak", "overload",
                                               "kubelet-backoff", "fleet-lease", "redis-outage", "redis-failover",
                                               "upstream-hang");
     static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
@@ -35,6 +35,7 @@ final class Scenarios {
             case "quick" -> quick(out, md, seconds > 0 ? seconds : 40);
             case "steady" -> steady(out, md, seconds > 0 ? seconds : 420, "compose");
             case "steady-kubelet" -> steady(out, md, seconds > 0 ? seconds : 540, "kubelet");
+            case "k8s-service" -> kubernetesService(out, md, seconds > 0 ? seconds : 780, opts);
             case "leak" -> leak(out, md, seconds > 0 ? seconds : 90);
             case "overload" -> overload(out, md, seconds > 0 ? seconds : 20, opts);
             case "kubelet-backoff" -> kubeletBackoff(out, md, seconds > 0 ? seconds : 150);
@@ -138,6 +139,69 @@ final class Scenarios {
         Plots.latency(docs.resolve(tag + "-latency.svg"), tag + ": latency per second (grey: drains)", r.run(), r.recorder(),
                       r.seconds());
         return s.failed() == 0 && s.rotations() >= 50;
+    }
+
+    // ---------------------------------------------------------------- k8s-service
+
+    /**
+     * Issue 23's Kubernetes question: a Service has no queue, so does a rotation at the base's
+     * documented load (up to 100 requests in flight) lose anything? The base exactly as
+     * {@code kubectl kustomize k8s/} renders it (replicas, readiness probe, the ConfigMap's
+     * settings: liveness mode, 10-minute minimum lifetime, memory triggers, queue, fleet lease
+     * and its hold), the kubelet stand-in (liveness, preStop, grace, restart back-off from the
+     * manifests), a Service stand-in (random per connection, no queue, no retry), and 100
+     * closed-loop clients on kept-alive connections, each asking for 100 ms of work, paced to
+     * 900 requests/s in all (about 90 in flight). Overridden, and why: Redis (a local
+     * server), the rate limit (off: every client here has one address), text logs (the
+     * harness reads them), the demo route, the container-memory trigger (off: these JVMs share
+     * the harness's cgroup, not a pod's); {@code --min-lifetime} and {@code --queue-length}
+     * change the base's for a comparison. With the base's 10-minute minimum lifetime the
+     * replicas first rotate after 10 minutes, one at a time (the lease): 780 s sees each rotate.
+     */
+    static boolean kubernetesService(Path out, StringBuilder md, int seconds, Map<String, String> opts) throws Exception {
+        Manifests.Base base = Manifests.base();
+        int workers = Integer.parseInt(opts.getOrDefault("clients", "100"));
+        double rate = Double.parseDouble(opts.getOrDefault("rate", "900"));
+        int workMs = Integer.parseInt(opts.getOrDefault("work-ms", "100"));
+        Run.Result r;
+        Map<String, String> e;
+        try (RedisProcess redis = RedisProcess.start()) {
+            e = env();
+            e.putAll(base.settings());
+            e.putAll(env("REDIS_URL", redis.url(), "ROTOR_RATE_LIMIT", "0", "ROTOR_LOG_FORMAT", "text",
+                         "ROTOR_ACCESS_LOG", "false", "ROTOR_DEMO_ENDPOINTS", "true", "ROTOR_MAX_CONTAINER_MEMORY", "0"));
+            if (opts.containsKey("min-lifetime")) {
+                e.put("ROTOR_MIN_LIFETIME", opts.get("min-lifetime"));
+            }
+            if (opts.containsKey("queue-length")) {
+                e.put("ROTOR_QUEUE_LENGTH", opts.get("queue-length"));
+            }
+            Run.Paths work = (run, i) -> "/demo/work?ms=" + workMs;
+            r = Run.execute(new Run.Spec("k8s-service", base.replicas(), "kubelet", e, JVM, workers, rate,
+                                         Duration.ofSeconds(seconds), "250ms", 2, 0, work, null, base), out);
+        }
+        Report.Summary s = r.summary();
+        // latencies after the first 20 s: 100 clients connect at once to JVMs whose JIT is
+        // still busy; failures are counted over the whole run
+        Report.Summary warm = Report.summarize(r.run(), r.recorder(), r.run().loadStart + 20);
+        long refused = s.byStatus().getOrDefault(503, 0);
+        Map<String, String> targets = new LinkedHashMap<>();
+        targets.put("zero failed requests", check(s.failed() == 0) + " (" + s.failed() + "; 503: " + refused
+                + ", connection errors: " + s.connectionErrors() + ")");
+        targets.put("every replica rotated", check(s.rotations() >= base.replicas()) + " (" + s.rotations() + ")");
+        targets.put("one replica draining at a time", check(s.maxDrainingAtOnce() <= 1) + " (" + s.maxDrainingAtOnce() + ")");
+        targets.put("after 20 s: p50 / p99 / max; p99 during rotations / between", String.format(Locale.ROOT,
+                "%.1f / %.1f / %.0f ms; %.1f / %.1f ms", warm.p50(), warm.p99(), warm.max(), warm.p99During(), warm.p99Between()));
+        report(md, String.format(Locale.ROOT, "k8s-service: the base (%d replicas, %s exit mode, minimum lifetime %s, "
+                + "%s permits + queue %s for %s), kubelet stand-in, Service stand-in; %d clients, %d ms each, %.0f req/s, %d s",
+                base.replicas(), e.get("ROTOR_EXIT_MODE"), e.get("ROTOR_MIN_LIFETIME"), e.get("MAX_CONCURRENT_REQUESTS"),
+                e.get("ROTOR_QUEUE_LENGTH"), e.get("ROTOR_QUEUE_TIMEOUT"), workers, workMs, rate, seconds), s, targets);
+        if (!r.backoffs().isEmpty()) {
+            md.append("Kubernetes restart back-offs applied: ").append(backoffs(r)).append("\n\n");
+        }
+        Plots.latency(out.resolve("latency.svg"), "k8s-service: latency per second (grey: rotations)", r.run(), r.recorder(),
+                      r.seconds());
+        return s.failed() == 0 && s.rotations() >= base.replicas() && s.maxDrainingAtOnce() <= 1;
     }
 
     static String backoffs(Run.Result r) {
