@@ -24,12 +24,13 @@ final class Manifests {
                 Map<String, String> settings) {
     }
 
+    /** @param kustomization the folder to render, e.g. {@code k8s/} or {@code k8s/overlays/evict} */
     @SuppressWarnings("unchecked")
-    static Base base() throws Exception {
+    static Base base(String kustomization) throws Exception {
         int replicas = 0;
         Map<String, Object> readiness = null;
         Map<String, String> settings = null;
-        for (Object doc : new Yaml().loadAll(render())) {
+        for (Object doc : new Yaml().loadAll(render(kustomization))) {
             Map<String, Object> m = (Map<String, Object>) doc;
             if (m == null) {
                 continue;
@@ -56,16 +57,16 @@ final class Manifests {
         }
         Base base = new Base(replicas, intOr(readiness, "periodSeconds", 10), intOr(readiness, "failureThreshold", 3),
                              intOr(readiness, "successThreshold", 1), settings);
-        Harness.log("k8s/ base: " + replicas + " replicas, readiness every " + base.readinessPeriod() + " s, "
+        Harness.log(kustomization + ": " + replicas + " replicas, readiness every " + base.readinessPeriod() + " s, "
                             + base.readinessFailures() + " failures, " + settings.size() + " settings");
         return base;
     }
 
-    private static String render() throws Exception {
-        Process p = new ProcessBuilder("kubectl", "kustomize", "k8s/").redirectErrorStream(true).start();
+    private static String render(String kustomization) throws Exception {
+        Process p = new ProcessBuilder("kubectl", "kustomize", kustomization).redirectErrorStream(true).start();
         String rendered = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("kubectl kustomize k8s/ failed:\n" + rendered);
+            throw new IllegalStateException("kubectl kustomize " + kustomization + " failed:\n" + rendered);
         }
         return rendered;
     }
@@ -76,7 +77,7 @@ final class Manifests {
             Harness.log("no k8s/kustomization.yaml: kubelet supervisor uses default probe timings");
             return Supervisors.KubeletSpec.defaults();
         }
-        for (Object doc : new Yaml().loadAll(render())) {
+        for (Object doc : new Yaml().loadAll(render("k8s/"))) {
             Map<String, Object> m = (Map<String, Object>) doc;
             if (m == null || !"Deployment".equals(m.get("kind"))) {
                 continue;

@@ -155,11 +155,12 @@ final class Scenarios {
      * server), the rate limit (off: every client here has one address), text logs (the
      * harness reads them), the demo route, the container-memory trigger (off: these JVMs share
      * the harness's cgroup, not a pod's); {@code --min-lifetime} and {@code --queue-length}
-     * change the base's for a comparison. With the base's 10-minute minimum lifetime the
+     * change the base's for a comparison, {@code --kustomization k8s/overlays/evict} renders
+     * another folder (evict mode: each rotation a new pod through the Eviction API stand-in). With the base's 10-minute minimum lifetime the
      * replicas first rotate after 10 minutes, one at a time (the lease): 780 s sees each rotate.
      */
     static boolean kubernetesService(Path out, StringBuilder md, int seconds, Map<String, String> opts) throws Exception {
-        Manifests.Base base = Manifests.base();
+        Manifests.Base base = Manifests.base(opts.getOrDefault("kustomization", "k8s/"));
         int workers = Integer.parseInt(opts.getOrDefault("clients", "100"));
         double rate = Double.parseDouble(opts.getOrDefault("rate", "900"));
         int workMs = Integer.parseInt(opts.getOrDefault("work-ms", "100"));
@@ -192,7 +193,7 @@ final class Scenarios {
         targets.put("one replica draining at a time", check(s.maxDrainingAtOnce() <= 1) + " (" + s.maxDrainingAtOnce() + ")");
         targets.put("after 20 s: p50 / p99 / max; p99 during rotations / between", String.format(Locale.ROOT,
                 "%.1f / %.1f / %.0f ms; %.1f / %.1f ms", warm.p50(), warm.p99(), warm.max(), warm.p99During(), warm.p99Between()));
-        report(md, String.format(Locale.ROOT, "k8s-service: the base (%d replicas, %s exit mode, minimum lifetime %s, "
+        report(md, String.format(Locale.ROOT, "k8s-service: " + opts.getOrDefault("kustomization", "k8s/") + " (%d replicas, %s exit mode, minimum lifetime %s, "
                 + "%s permits + queue %s for %s), kubelet stand-in, Service stand-in; %d clients, %d ms each, %.0f req/s, %d s",
                 base.replicas(), e.get("ROTOR_EXIT_MODE"), e.get("ROTOR_MIN_LIFETIME"), e.get("MAX_CONCURRENT_REQUESTS"),
                 e.get("ROTOR_QUEUE_LENGTH"), e.get("ROTOR_QUEUE_TIMEOUT"), workers, workMs, rate, seconds), s, targets);
