@@ -36,11 +36,17 @@ class EnvOverridesTest {
     @Test
     void theRotorNameWinsAndOneWarningNamesBoth() {
         Map<String, String> env = Map.of("GUNICORN_MAX_REQUESTS", "5", "ROTOR_MAX_REQUESTS", "30");
-        assertThat(lifecycle(env).maxRequests(), is(30L));
+        assertThat(lifecycle(with(env, "ROTOR_MAX_REQUESTS_JITTER", "0")).maxRequests(), is(30L));
         List<String> notices = EnvOverrides.notices(env);
         assertThat(notices, hasSize(1));
         assertThat(notices.get(0), containsString("GUNICORN_MAX_REQUESTS=5 and ROTOR_MAX_REQUESTS=30 are both set: "
                                                           + "ROTOR_MAX_REQUESTS wins"));
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String variable, String value) {
+        Map<String, String> more = new java.util.HashMap<>(env);
+        more.put(variable, value);
+        return more;
     }
 
     @Test
@@ -68,8 +74,11 @@ class EnvOverridesTest {
         assertThat(EnvOverrides.notices(Map.of("GUNICORN_TIMEOUT", "30")), is(empty()));
     }
 
+    /** The Python stack's variables that Rotor reads under the same name, with the same meaning. */
+    private static final List<String> KEPT_FROM_THE_PYTHON_STACK = List.of("PORT", "TOGETHER_API_TIMEOUT", "LOG_LEVEL");
+
     @Test
-    void everyAliasIsInTheGunicornTable() throws Exception {
+    void everyAliasAndEveryVariableKeptFromThePythonStackIsInTheGunicornTable() throws Exception {
         // the table lives in docs/gunicorn.md; the README's short section links to it
         String section = Files.readString(Path.of("docs/gunicorn.md"));
         for (String alias : EnvOverrides.ALIASES.keySet()) {
@@ -77,6 +86,10 @@ class EnvOverridesTest {
         }
         for (String variable : EnvOverrides.WORKER_VARIABLES) {
             assertThat(variable + " in the gunicorn table", section.contains("`" + variable + "`"), is(true));
+        }
+        for (String variable : KEPT_FROM_THE_PYTHON_STACK) {
+            assertThat(variable + " is still read", EnvOverrides.KEYS.containsKey(variable), is(true));
+            assertThat(variable + " in the gunicorn table", section.contains("| `" + variable + "`"), is(true));
         }
         String readme = Files.readString(Path.of("README.md"));
         assertThat("the README links the table", readme.contains("(docs/gunicorn.md)"), is(true));

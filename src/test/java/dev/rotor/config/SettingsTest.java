@@ -129,12 +129,11 @@ class SettingsTest {
     }
 
     @Test
-    void everyDocumentedVariableIsNamedInApplicationYamlAndTheReference() throws Exception {
+    void everyDocumentedVariableIsNamedInApplicationYaml() throws Exception {
+        // docs/configuration.md: ConfigurationReferenceTest, for every variable read anywhere
         String yaml = Files.readString(Path.of("application.yaml"));
-        String readme = Files.readString(Path.of("docs/configuration.md"));
         for (String variable : EnvOverrides.KEYS.keySet()) {
             assertThat(variable + " documented in application.yaml", yaml.contains(variable + ":"), is(true));
-            assertThat(variable + " documented in docs/configuration.md", readme.contains("`" + variable + "`"), is(true));
         }
     }
 }
