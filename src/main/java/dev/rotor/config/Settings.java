@@ -266,12 +266,22 @@ public final class Settings {
         return child.exists() && child.isLeaf() ? child.asString().asOptional() : Optional.empty();
     }
 
-    private InvalidSettingException invalid(String key, String value, String problem) {
+    /**
+     * For a message about two settings that disagree: the other one named as operators set it.
+     *
+     * @param key relative key
+     * @return its variable and full key, e.g. {@code ROTOR_MAX_REQUESTS (rotor.lifecycle.max-requests)}
+     */
+    public String name(String key) {
         String fullKey = node.get(key).key().toString();
-        String name = EnvOverrides.variableFor(fullKey)
+        return EnvOverrides.variableFor(fullKey)
                 .map(variable -> variable + " (" + fullKey + ")")
                 .orElse(fullKey);
+    }
+
+    private InvalidSettingException invalid(String key, String value, String problem) {
         String shown = value == null ? "" : " = \"" + value + "\"";
-        return new InvalidSettingException(fullKey, "invalid configuration: " + name + shown + ": " + problem);
+        return new InvalidSettingException(node.get(key).key().toString(),
+                                           "invalid configuration: " + name(key) + shown + ": " + problem);
     }
 }

@@ -48,6 +48,15 @@ public record LifecycleConfig(long maxRequests,
     public static LifecycleConfig from(Settings s) {
         long max = s.number("max-requests", 0, MAX_QUOTA);
         long jitter = s.number("max-requests-jitter", 0, MAX_QUOTA);
+        if (max > 0 && jitter > max) {
+            // refused, not clamped: the spread would be cut at 1, so the quota would no longer
+            // centre on max-requests, and a small quota left with the default jitter (5 ± 200)
+            // would not rotate when its operator expects it to; a WARN in a replica's log is
+            // easy to miss, a refusal at startup is not, and its fix is one variable
+            throw s.invalid("max-requests-jitter", "must not be larger than " + s.name("max-requests") + " = " + max
+                    + " (the quota is drawn from max-requests ± jitter and cannot go below 1): set it to at most "
+                    + max + ", or to 0 for a quota of exactly " + max);
+        }
         Duration drainPeriod = s.duration("drain-period", Duration.ZERO, Duration.ofHours(1));
         Duration drainTimeout = s.duration("drain-timeout", Duration.ZERO, Duration.ofHours(1));
         Duration shutdownDrain = s.duration("shutdown-drain-period", Duration.ZERO, Duration.ofHours(1));

@@ -60,21 +60,21 @@ class ConfigLoaderTest {
 
         // a short file sets only what it names
         Path partial = dir.resolve("partial.yaml");
-        Files.writeString(partial, "rotor:\n  lifecycle:\n    max-requests: 42\n");
-        assertThat(lifecycle(ConfigLoader.load(Map.of(), Map.of(), partial)).maxRequests(), is(42L));
+        Files.writeString(partial, "rotor:\n  lifecycle:\n    max-requests: 420\n");
+        assertThat(lifecycle(ConfigLoader.load(Map.of(), Map.of(), partial)).maxRequests(), is(420L));
         assertThat("the environment wins over it",
-                   lifecycle(ConfigLoader.load(Map.of("ROTOR_MAX_REQUESTS", "7"), Map.of(), partial)).maxRequests(), is(7L));
+                   lifecycle(ConfigLoader.load(Map.of("ROTOR_MAX_REQUESTS", "700"), Map.of(), partial)).maxRequests(), is(700L));
     }
 
     @Test
     void rotorConfigNamesTheFileInsteadOfTheWorkingDirectorys() throws IOException {
         Path named = dir.resolve("named.yaml");
-        Files.writeString(named, "rotor:\n  lifecycle:\n    max-requests: 55\n");
+        Files.writeString(named, "rotor:\n  lifecycle:\n    max-requests: 550\n");
         Path working = dir.resolve("application.yaml");
-        Files.writeString(working, "rotor:\n  lifecycle:\n    max-requests: 66\n");
+        Files.writeString(working, "rotor:\n  lifecycle:\n    max-requests: 660\n");
         Map<String, String> env = Map.of(ConfigLoader.CONFIG_FILE_VARIABLE, named.toString());
-        assertThat(lifecycle(ConfigLoader.load(env, Map.of(), working)).maxRequests(), is(55L));
-        assertThat(lifecycle(ConfigLoader.load(Map.of(), Map.of(), working)).maxRequests(), is(66L));
+        assertThat(lifecycle(ConfigLoader.load(env, Map.of(), working)).maxRequests(), is(550L));
+        assertThat(lifecycle(ConfigLoader.load(Map.of(), Map.of(), working)).maxRequests(), is(660L));
     }
 
     @Test

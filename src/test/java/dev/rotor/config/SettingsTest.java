@@ -56,6 +56,27 @@ class SettingsTest {
     }
 
     @Test
+    void aJitterLargerThanTheQuotaIsRefusedNamingBothVariables() {
+        // the README's five-request example without ROTOR_MAX_REQUESTS_JITTER: 5 ± 200 by default
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                                                 () -> lifecycle(Map.of("ROTOR_MAX_REQUESTS", "5")));
+        assertThat(e.getMessage(), containsString("ROTOR_MAX_REQUESTS_JITTER (rotor.lifecycle.max-requests-jitter) = \"200\""));
+        assertThat(e.getMessage(), containsString("must not be larger than ROTOR_MAX_REQUESTS (rotor.lifecycle.max-requests) = 5"));
+        assertThat(e.getMessage(), containsString("or to 0 for a quota of exactly 5"));
+        InvalidSettingException gunicorn = assertThrows(InvalidSettingException.class,
+                () -> lifecycle(Map.of("GUNICORN_MAX_REQUESTS", "100", "GUNICORN_MAX_REQUESTS_JITTER", "101")));
+        assertThat(gunicorn.getMessage(), containsString("= \"101\": must not be larger than"));
+    }
+
+    @Test
+    void aJitterUpToTheQuotaIsAcceptedAndAnyJitterWithRotationOff() {
+        LifecycleConfig equal = lifecycle(Map.of("ROTOR_MAX_REQUESTS", "5", "ROTOR_MAX_REQUESTS_JITTER", "5"));
+        assertThat(equal.maxRequestsJitter(), is(5L));
+        LifecycleConfig off = lifecycle(Map.of("ROTOR_MAX_REQUESTS", "0"));
+        assertThat("the default jitter is moot without a quota", off.maxRequestsJitter(), is(200L));
+    }
+
+    @Test
     void unknownExitModeListsTheAcceptedWords() {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                                                  () -> lifecycle(Map.of("ROTOR_EXIT_MODE", "sometimes")));
