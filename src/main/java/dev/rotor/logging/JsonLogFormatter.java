@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.format.DateTimeFormatter;
 import java.util.logging.Formatter;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
 /**
@@ -37,7 +36,7 @@ final class JsonLogFormatter extends Formatter {
     public String format(LogRecord record) {
         StringBuilder line = new StringBuilder(256);
         line.append("{\"timestamp\":\"").append(DateTimeFormatter.ISO_INSTANT.format(record.getInstant())).append('"');
-        field(line, "level", level(record.getLevel()));
+        field(line, "level", LogLevels.word(record.getLevel()));
         field(line, "logger", record.getLoggerName() == null ? "" : record.getLoggerName());
         field(line, "message", formatMessage(record));
         field(line, "thread", thread(record));
@@ -47,20 +46,6 @@ final class JsonLogFormatter extends Formatter {
             field(line, "exception", trace.toString().stripTrailing());
         }
         return line.append("}\n").toString();
-    }
-
-    static String level(Level level) {
-        int v = level.intValue();
-        if (v >= Level.SEVERE.intValue()) {
-            return "ERROR";
-        }
-        if (v >= Level.WARNING.intValue()) {
-            return "WARN";
-        }
-        if (v >= Level.INFO.intValue()) {
-            return "INFO";
-        }
-        return v >= Level.FINE.intValue() ? "DEBUG" : "TRACE";
     }
 
     /**

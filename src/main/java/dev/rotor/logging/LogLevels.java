@@ -15,6 +15,26 @@ final class LogLevels {
     }
 
     /**
+     * @param level a JUL level
+     * @return the word log lines show for it, one of those {@code LOG_LEVEL} takes: {@code ERROR},
+     *         {@code WARN}, {@code INFO}, {@code DEBUG} or {@code TRACE} (JUL's own names, such as
+     *         {@code WARNING} and {@code SEVERE}, are not what the docs or operators use)
+     */
+    static String word(Level level) {
+        int v = level.intValue();
+        if (v >= Level.SEVERE.intValue()) {
+            return "ERROR";
+        }
+        if (v >= Level.WARNING.intValue()) {
+            return "WARN";
+        }
+        if (v >= Level.INFO.intValue()) {
+            return "INFO";
+        }
+        return v >= Level.FINE.intValue() ? "DEBUG" : "TRACE";
+    }
+
+    /**
      * @param rotor the {@code rotor} node
      * @return the level {@code log-level} names
      */

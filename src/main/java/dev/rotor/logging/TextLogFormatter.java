@@ -14,8 +14,10 @@ import java.util.logging.LogRecord;
  * ({@code 2026-11-30T11:07:30.284 INFO dev.rotor.Replica: message}), written by hand: the JDK's
  * {@code SimpleFormatter} builds the same line with {@code String.format} and seven date
  * conversions, which made a text access line cost about twice a JSON one
- * ({@code bench/access-log}). Used only while {@code logging.properties} keeps that format;
- * an operator's own format goes through {@code SimpleFormatter} as before.
+ * ({@code bench/access-log}). The level is written as the JSON lines write it, in the words
+ * {@code LOG_LEVEL} takes ({@code WARN}, not JUL's {@code WARNING}). Used only while
+ * {@code logging.properties} keeps that format; an operator's own format goes through
+ * {@code SimpleFormatter} as before (with JUL's level names).
  */
 final class TextLogFormatter extends Formatter {
     /** The format in {@code logging.properties} that this formatter writes. */
@@ -44,7 +46,7 @@ final class TextLogFormatter extends Formatter {
     public String format(LogRecord record) {
         StringBuilder line = new StringBuilder(160);
         TIME.formatTo(ZonedDateTime.ofInstant(record.getInstant(), zone), line);
-        line.append(' ').append(record.getLevel().getLocalizedName())
+        line.append(' ').append(LogLevels.word(record.getLevel()))
                 .append(' ').append(record.getLoggerName())
                 .append(": ").append(formatMessage(record));
         if (record.getThrown() != null) {

@@ -2,10 +2,14 @@ package dev.rotor.logging;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
@@ -16,17 +20,45 @@ import static org.hamcrest.Matchers.is;
 
 /**
  * The hand-written line is the line the JDK's SimpleFormatter writes for the format in
- * logging.properties, character for character.
+ * logging.properties, character for character, except the level: written in the words that
+ * LOG_LEVEL takes and the docs use ({@code WARN}, not JUL's {@code WARNING}).
  */
 class TextLogFormatterTest {
     @Test
-    void writesWhatSimpleFormatterWritesForTheConfiguredFormat() {
+    void writesWhatSimpleFormatterWritesForTheConfiguredFormatWithRotorsLevelWords() {
         for (ZoneId zone : List.of(ZoneId.of("UTC"), ZoneId.of("Asia/Kolkata"), ZoneId.of("America/St_Johns"))) {
             TextLogFormatter formatter = new TextLogFormatter(zone);
             for (LogRecord record : records()) {
                 assertThat(zone + " " + record.getMessage(), formatter.format(record), is(simple(record, zone, formatter)));
             }
         }
+    }
+
+    @Test
+    void levelsAreTheWordsTheReferenceDocumentsForLogLevel() throws Exception {
+        TextLogFormatter formatter = new TextLogFormatter(ZoneId.of("UTC"));
+        LogRecord warning = new LogRecord(Level.WARNING, "Redis circuit open");
+        warning.setLoggerName("dev.rotor.redis.SharedRedis");
+        warning.setInstant(Instant.parse("2026-12-07T03:00:00Z"));
+        assertThat(formatter.format(warning), is("2026-12-07T03:00:00.000 WARN dev.rotor.redis.SharedRedis: Redis circuit open"
+                                                         + System.lineSeparator()));
+        String logLevelRow = Files.readAllLines(Path.of("docs/configuration.md")).stream()
+                .filter(line -> line.startsWith("| `LOG_LEVEL` |")).findFirst().orElseThrow();
+        Map<Level, String> words = new LinkedHashMap<>();
+        for (Level level : List.of(Level.SEVERE, Level.WARNING, Level.INFO, Level.CONFIG, Level.FINE, Level.FINER,
+                                   Level.FINEST)) {
+            LogRecord record = new LogRecord(level, "m");
+            record.setLoggerName("x");
+            record.setInstant(Instant.EPOCH);
+            String word = formatter.format(record).split(" ")[1];
+            words.put(level, word);
+            assertThat(level + " is written as " + word + ", a word the LOG_LEVEL row documents",
+                       logLevelRow.contains("`" + word + "`"), is(true));
+        }
+        assertThat(words.get(Level.WARNING), is("WARN"));
+        assertThat(words.get(Level.SEVERE), is("ERROR"));
+        assertThat(words.get(Level.FINE), is("DEBUG"));
+        assertThat(words.get(Level.FINEST), is("TRACE"));
     }
 
     @Test
@@ -55,7 +87,10 @@ class TextLogFormatterTest {
         return List.of(plain, params, thrown, noLogger);
     }
 
-    /** java.util.logging.SimpleFormatter#format, with the configured format and a given zone. */
+    /**
+     * java.util.logging.SimpleFormatter#format, with the configured format and a given zone, and
+     * the level in Rotor's words where SimpleFormatter writes JUL's localized name.
+     */
     private static String simple(LogRecord record, ZoneId zone, TextLogFormatter messages) {
         ZonedDateTime time = ZonedDateTime.ofInstant(record.getInstant(), zone);
         String source = record.getSourceClassName() != null ? record.getSourceClassName() : record.getLoggerName();
@@ -69,6 +104,6 @@ class TextLogFormatterTest {
             throwable = sw.toString();
         }
         return String.format(TextLogFormatter.FORMAT, time, source, record.getLoggerName(),
-                             record.getLevel().getLocalizedName(), messages.formatMessage(record), throwable);
+                             LogLevels.word(record.getLevel()), messages.formatMessage(record), throwable);
     }
 }
