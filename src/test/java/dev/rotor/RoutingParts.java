@@ -56,7 +56,8 @@ final class RoutingParts implements AutoCloseable {
                                                KubernetesConfig.from(rotor.node("kubernetes"), false), Optional.empty(),
                                                Metrics.globalRegistry(), new SecureRandom());
             closeables.push(rotation);
-            ClientIdentity identity = new ClientIdentity(AdmissionConfig.from(rotor.node("admission")).trustedProxies());
+            AdmissionConfig admission = AdmissionConfig.from(rotor.node("admission"));
+            ClientIdentity identity = new ClientIdentity(admission.trustedProxies(), admission.clientIpHeader());
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(Metrics.globalRegistry());
             closeables.push(upstreamMetrics);
             OutboundClient outbound = new OutboundClient(OutboundConfig.from(rotor.node("outbound")), upstreamMetrics);

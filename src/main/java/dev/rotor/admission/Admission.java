@@ -52,7 +52,7 @@ public final class Admission implements AutoCloseable {
                                   String namespace, MeterRegistry registry, Clock clock, Wire wire) {
         ConcurrencyLimiter concurrency = new ConcurrencyLimiter(config.maxConcurrentRequests(), config.queueLength(),
                                                                 config.queueTimeout());
-        ClientIdentity identity = new ClientIdentity(config.trustedProxies());
+        ClientIdentity identity = new ClientIdentity(config.trustedProxies(), config.clientIpHeader());
         LongSupplier micros = () -> {
             Instant now = clock.instant();
             return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;

@@ -5,6 +5,8 @@ import java.util.Optional;
 
 import dev.rotor.config.Settings;
 
+import io.helidon.http.HeaderName;
+
 /**
  * Admission settings ({@code rotor.admission}).
  *
@@ -16,6 +18,7 @@ import dev.rotor.config.Settings;
  * @param queueTimeout          longest wait in that queue
  * @param rateLimit             per-client rate limit; empty = off
  * @param trustedProxies        peers whose {@code X-Forwarded-For} is believed
+ * @param clientIpHeader        header such a peer sets to the client's own address ({@code CF-Connecting-IP}); empty = none
  * @param expectedReplicas      replicas assumed to share the limit until Redis has counted them
  * @param maxTrackedClients     clients the local limiter remembers at once
  * @param rateLimitSlice        most requests of one client a replica leases from Redis at once
@@ -28,6 +31,7 @@ public record AdmissionConfig(long maxPayloadSize,
                               Duration queueTimeout,
                               Optional<RateLimit> rateLimit,
                               TrustedProxies trustedProxies,
+                              Optional<HeaderName> clientIpHeader,
                               int expectedReplicas,
                               int maxTrackedClients,
                               int rateLimitSlice) {
@@ -36,6 +40,13 @@ public record AdmissionConfig(long maxPayloadSize,
      * @return validated settings
      */
     public static AdmissionConfig from(Settings s) {
+        TrustedProxies trusted = s.parsed("trusted-proxies", TrustedProxies::parse);
+        Optional<HeaderName> clientIpHeader = s.parsed("client-ip-header", ClientIpHeader::parse);
+        if (clientIpHeader.isPresent() && trusted.isEmpty()) {
+            // believed from every peer, the header would let any client choose its own address
+            throw s.invalid("client-ip-header", "is believed only from trusted-proxies, and trusted-proxies is empty: "
+                    + "set ROTOR_TRUSTED_PROXIES to the proxy that sets the header");
+        }
         return new AdmissionConfig(s.number("max-payload-size", 0, 1L << 40),
                                    // below ~1 KiB ordinary browsers' headers no longer fit
                                    s.integer("max-header-size", 1024, 1 << 20),
@@ -44,7 +55,8 @@ public record AdmissionConfig(long maxPayloadSize,
                                    s.integer("queue-length", 0, 100_000),
                                    s.duration("queue-timeout", Duration.ZERO, Duration.ofMinutes(1)),
                                    s.parsed("rate-limit", text -> RateLimit.parse(text, Settings::parseDuration)),
-                                   s.parsed("trusted-proxies", TrustedProxies::parse),
+                                   trusted,
+                                   clientIpHeader,
                                    s.integer("expected-replicas", 1, 10_000),
                                    s.integer("max-tracked-clients", 1, 10_000_000),
                                    s.integer("rate-limit-slice", 1, 1_000_000));
@@ -59,7 +71,9 @@ public record AdmissionConfig(long maxPayloadSize,
                 + " max-concurrent-requests=" + maxConcurrentRequests + " queue-length=" + queueLength
                 + " queue-timeout=" + queueTimeout
                 + " rate-limit=" + rateLimit.map(RateLimit::toString).orElse("off")
-                + " trusted-proxies=" + trustedProxies + " expected-replicas=" + expectedReplicas
+                + " trusted-proxies=" + trustedProxies
+                + " client-ip-header=" + clientIpHeader.map(HeaderName::defaultCase).orElse("(none)")
+                + " expected-replicas=" + expectedReplicas
                 + " max-tracked-clients=" + maxTrackedClients + " rate-limit-slice=" + rateLimitSlice;
     }
 }

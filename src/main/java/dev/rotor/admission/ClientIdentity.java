@@ -18,12 +18,20 @@ import io.helidon.webserver.http.ServerRequest;
 /**
  * Who the caller is, for rate limiting and for any feature that needs the caller's own
  * address (geo-IP). The address is the TCP peer, unless the peer is a trusted proxy: then
- * {@code X-Forwarded-For} is walked from the right, past every trusted hop, and the first
- * untrusted hop is the client. A client can prepend anything to that header, so entries to
- * the left of the first untrusted hop are never believed.
+ * <ol>
+ *     <li>if a {@link ClientIpHeader client-ip header} is configured and the request carries it
+ *     exactly once, as one address literal, that address is the client (Cloudflare's
+ *     {@code CF-Connecting-IP}: its edge overwrites whatever the client sent);</li>
+ *     <li>else {@code X-Forwarded-For} is walked from the right, past every trusted hop, and the
+ *     first untrusted hop is the client. A client can prepend anything to that header, so
+ *     entries to the left of the first untrusted hop are never believed.</li>
+ * </ol>
+ * An untrusted peer is the client whatever it sends: neither header is read from it.
  * <pre>
  * peer 10.0.0.5 (trusted), X-Forwarded-For: 1.2.3.4, 203.0.113.7, 10.0.0.9
  *   -> 10.0.0.9 is trusted, 203.0.113.7 is not: the client is 203.0.113.7 (1.2.3.4 is its claim)
+ * peer 10.21.157.68 (trusted), CF-Connecting-IP: 99.61.165.29, X-Forwarded-For: 99.61.165.29, 104.22.17.40
+ *   -> with client-ip-header CF-Connecting-IP: 99.61.165.29 (without it: the Cloudflare edge 104.22.17.40)
  * peer 198.51.100.3 (not trusted), X-Forwarded-For: 1.2.3.4 -> the client is 198.51.100.3
  * </pre>
  */
@@ -34,12 +42,22 @@ public final class ClientIdentity {
     private static final int HASH_HEX_DIGITS = 32;
 
     private final TrustedProxies trusted;
+    private final Optional<HeaderName> clientIpHeader;
 
     /**
      * @param trusted peers whose forwarded header is believed
      */
     public ClientIdentity(TrustedProxies trusted) {
+        this(trusted, Optional.empty());
+    }
+
+    /**
+     * @param trusted        peers whose forwarded headers are believed
+     * @param clientIpHeader the header such a peer sets to the client's address, if any
+     */
+    public ClientIdentity(TrustedProxies trusted, Optional<HeaderName> clientIpHeader) {
         this.trusted = trusted;
+        this.clientIpHeader = clientIpHeader;
     }
 
     /**
@@ -53,18 +71,36 @@ public final class ClientIdentity {
         if (!(peer instanceof InetSocketAddress inet) || inet.getAddress() == null) {
             return Optional.empty();
         }
-        return Optional.of(resolve(inet.getAddress(), forwardedHops(req)));
+        InetAddress peerAddress = inet.getAddress();
+        if (trusted.isEmpty() || !trusted.trusts(peerAddress)) {
+            // the headers are not even split: an untrusted peer's claims cost nothing
+            return Optional.of(peerAddress);
+        }
+        List<String> claimed = clientIpHeader.filter(h -> req.headers().contains(h))
+                .map(h -> req.headers().get(h).allValues())
+                .orElse(List.of());
+        return Optional.of(resolve(peerAddress, claimed, forwardedHops(req)));
     }
 
     /**
-     * @param peer the TCP peer
-     * @param hops {@code X-Forwarded-For} entries, left to right
-     * @return the client: the peer, or the first untrusted hop from the right when the peer is trusted
+     * @param peer    the TCP peer
+     * @param claimed values of the client-ip header (every line), empty when it is absent or not configured
+     * @param hops    {@code X-Forwarded-For} entries, left to right
+     * @return the client: the peer; or, when the peer is trusted, the client-ip header's one
+     *         address, else the first untrusted hop from the right
      */
-    InetAddress resolve(InetAddress peer, List<String> hops) {
+    InetAddress resolve(InetAddress peer, List<String> claimed, List<String> hops) {
         InetAddress address = peer;
         if (trusted.isEmpty() || !trusted.trusts(address)) {
             return address;
+        }
+        if (clientIpHeader.isPresent() && claimed.size() == 1) {
+            // one line with one literal; a list, a port or a name is not what the edge writes, so
+            // it is not believed and the forwarded list decides
+            Optional<InetAddress> client = TrustedProxies.literal(claimed.getFirst());
+            if (client.isPresent()) {
+                return client.get();
+            }
         }
         for (int i = hops.size() - 1; i >= 0; i--) {
             Optional<InetAddress> hop = TrustedProxies.literal(stripPort(hops.get(i)));
@@ -94,6 +130,11 @@ public final class ClientIdentity {
             return "key:" + sha256Hex(apiKey.get()).substring(0, HASH_HEX_DIGITS);
         }
         return "ip:" + address(req).map(InetAddress::getHostAddress).orElse("unknown");
+    }
+
+    /** @return the configured client-ip header, if any */
+    public Optional<HeaderName> clientIpHeader() {
+        return clientIpHeader;
     }
 
     private static List<String> forwardedHops(ServerRequest req) {

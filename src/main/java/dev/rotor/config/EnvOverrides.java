@@ -56,6 +56,7 @@ public final class EnvOverrides {
         m.put("ROTOR_QUEUE_TIMEOUT", "rotor.admission.queue-timeout");
         m.put("ROTOR_RATE_LIMIT", "rotor.admission.rate-limit");
         m.put("ROTOR_TRUSTED_PROXIES", "rotor.admission.trusted-proxies");
+        m.put("ROTOR_CLIENT_IP_HEADER", "rotor.admission.client-ip-header");
         m.put("ROTOR_EXPECTED_REPLICAS", "rotor.admission.expected-replicas");
         m.put("ROTOR_RATE_LIMIT_MAX_CLIENTS", "rotor.admission.max-tracked-clients");
         m.put("ROTOR_RATE_LIMIT_SLICE", "rotor.admission.rate-limit-slice");

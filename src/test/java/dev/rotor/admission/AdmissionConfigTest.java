@@ -51,4 +51,20 @@ class AdmissionConfigTest {
         assertThat(proxies.getMessage(), containsString("ROTOR_TRUSTED_PROXIES"));
         assertThrows(InvalidSettingException.class, () -> admission(Map.of("MAX_CONCURRENT_REQUESTS", "0")));
     }
+
+    @Test
+    void theClientIpHeaderIsBelievedOnlyWithTrustedProxies() {
+        assertThat(admission(Map.of()).clientIpHeader().isPresent(), is(false));
+        AdmissionConfig render = admission(Map.of("ROTOR_TRUSTED_PROXIES", "10.0.0.0/8",
+                                                  "ROTOR_CLIENT_IP_HEADER", "CF-Connecting-IP"));
+        assertThat(render.clientIpHeader().orElseThrow().lowerCase(), is("cf-connecting-ip"));
+        assertThat(render.describe(), containsString("client-ip-header=CF-Connecting-IP"));
+        InvalidSettingException alone = assertThrows(InvalidSettingException.class,
+                                                     () -> admission(Map.of("ROTOR_CLIENT_IP_HEADER", "CF-Connecting-IP")));
+        assertThat(alone.getMessage(), containsString("ROTOR_CLIENT_IP_HEADER"));
+        assertThat(alone.getMessage(), containsString("ROTOR_TRUSTED_PROXIES"));
+        InvalidSettingException bad = assertThrows(InvalidSettingException.class, () -> admission(Map.of(
+                "ROTOR_TRUSTED_PROXIES", "10.0.0.0/8", "ROTOR_CLIENT_IP_HEADER", "X-Forwarded-For")));
+        assertThat(bad.getMessage(), containsString("ROTOR_CLIENT_IP_HEADER (rotor.admission.client-ip-header)"));
+    }
 }

@@ -88,6 +88,8 @@ class RenderBlueprintTest {
         assertThat(app.admission().rateLimit().orElseThrow().window(), is(java.time.Duration.ofMinutes(1)));
         assertThat("Render's proxy, on its private network", app.admission().trustedProxies().trusts(java.net.InetAddress.getByName("10.204.3.7")), is(true));
         assertThat(app.admission().trustedProxies().trusts(java.net.InetAddress.getByName("203.0.113.7")), is(false));
+        assertThat("Cloudflare's client address, believed from Render's proxy only",
+                   app.admission().clientIpHeader().orElseThrow().defaultCase(), is("CF-Connecting-IP"));
     }
 
     private Map<String, String> values() {
