@@ -27,10 +27,12 @@ public final class Admission implements AutoCloseable {
     private final ReplicaCount replicas;
     private final AdmissionMetrics metrics;
     private final Wire wire;
+    private final MalformedRequests malformed;
 
     private Admission(AdmissionConfig config, ClientIdentity identity, AdmissionFilter filter, ReplicaCount replicas,
-                      Wire wire, AdmissionMetrics metrics) {
+                      Wire wire, AdmissionMetrics metrics, MalformedRequests malformed) {
         this.wire = wire;
+        this.malformed = malformed;
         this.config = config;
         this.identity = identity;
         this.filter = filter;
@@ -81,8 +83,11 @@ public final class Admission implements AutoCloseable {
             LOG.log(Level.INFO, "rate limit off (ROTOR_RATE_LIMIT=0)");
         }
         LOG.log(Level.INFO, "admission: " + config.describe());
-        AdmissionFilter filter = new AdmissionFilter(concurrency, rate.map(r -> r), identity, wire, config.maxPayloadSize());
-        return new Admission(config, identity, filter, replicas, wire, new AdmissionMetrics(registry, concurrency, rate, replicas));
+        MalformedRequests malformed = new MalformedRequests(config.malformedLogInterval(), System::nanoTime, registry);
+        AdmissionFilter filter = new AdmissionFilter(concurrency, rate.map(r -> r), identity, wire, config.maxPayloadSize(),
+                                                     malformed);
+        return new Admission(config, identity, filter, replicas, wire, new AdmissionMetrics(registry, concurrency, rate, replicas),
+                             malformed);
     }
 
     /**
@@ -92,7 +97,7 @@ public final class Admission implements AutoCloseable {
      * @param server the server builder
      */
     public void configure(WebServerConfig.Builder server) {
-        SizeLimits.apply(config, server);
+        SizeLimits.apply(config, server, malformed);
         wire.configure(server, SizeLimits.http1(config));
     }
 
@@ -108,6 +113,7 @@ public final class Admission implements AutoCloseable {
 
     @Override
     public void close() {
+        malformed.close();
         metrics.close();
         replicas.close();
     }

@@ -22,6 +22,7 @@ import io.helidon.http.HeaderName;
  * @param expectedReplicas      replicas assumed to share the limit until Redis has counted them
  * @param maxTrackedClients     clients the local limiter remembers at once
  * @param rateLimitSlice        most requests of one client a replica leases from Redis at once
+ * @param malformedLogInterval  least time between two INFO lines counting malformed requests
  */
 public record AdmissionConfig(long maxPayloadSize,
                               int maxHeaderSize,
@@ -34,7 +35,8 @@ public record AdmissionConfig(long maxPayloadSize,
                               Optional<HeaderName> clientIpHeader,
                               int expectedReplicas,
                               int maxTrackedClients,
-                              int rateLimitSlice) {
+                              int rateLimitSlice,
+                              Duration malformedLogInterval) {
     /**
      * @param s the {@code rotor.admission} node
      * @return validated settings
@@ -59,7 +61,8 @@ public record AdmissionConfig(long maxPayloadSize,
                                    clientIpHeader,
                                    s.integer("expected-replicas", 1, 10_000),
                                    s.integer("max-tracked-clients", 1, 10_000_000),
-                                   s.integer("rate-limit-slice", 1, 1_000_000));
+                                   s.integer("rate-limit-slice", 1, 1_000_000),
+                                   s.duration("malformed-log-interval", Duration.ofSeconds(1), Duration.ofDays(1)));
     }
 
     /**
@@ -74,6 +77,7 @@ public record AdmissionConfig(long maxPayloadSize,
                 + " trusted-proxies=" + trustedProxies
                 + " client-ip-header=" + clientIpHeader.map(HeaderName::defaultCase).orElse("(none)")
                 + " expected-replicas=" + expectedReplicas
-                + " max-tracked-clients=" + maxTrackedClients + " rate-limit-slice=" + rateLimitSlice;
+                + " max-tracked-clients=" + maxTrackedClients + " rate-limit-slice=" + rateLimitSlice
+                + " malformed-log-interval=" + malformedLogInterval;
     }
 }

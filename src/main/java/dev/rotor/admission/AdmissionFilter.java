@@ -46,6 +46,7 @@ public final class AdmissionFilter implements Filter {
     private final ClientIdentity identity;
     private final Wire wire;
     private final long maxPayload;
+    private final MalformedRequests malformed;
 
     /**
      * @param concurrency the global limit
@@ -56,6 +57,20 @@ public final class AdmissionFilter implements Filter {
      */
     public AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
                            Wire wire, long maxPayload) {
+        this(concurrency, rateLimiter, identity, wire, maxPayload, null);
+    }
+
+    /**
+     * @param concurrency the global limit
+     * @param rateLimiter the per-client limit, when on
+     * @param identity    who the client is
+     * @param wire        body buffering and the request deadline
+     * @param maxPayload  the largest body accepted
+     * @param malformed   where bodies with broken framing are counted; null = not counted
+     */
+    public AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
+                           Wire wire, long maxPayload, MalformedRequests malformed) {
+        this.malformed = malformed;
         this.concurrency = concurrency;
         this.rateLimiter = rateLimiter;
         this.identity = identity;
@@ -74,15 +89,27 @@ public final class AdmissionFilter implements Filter {
             body = wire.bufferBody(req, maxPayload);
         } catch (ApiException e) {
             // the rest of the body is still on the wire: answer, then end the connection
-            res.header(HeaderValues.CONNECTION_CLOSE);
-            ErrorResponses.send(res, e.status(), e.code(), e.getMessage(), e.retryAfter().orElse(null));
-            throw new CloseConnectionException("request body refused: " + e.code());
+            throw refuseBody(res, e);
+        } catch (RuntimeException e) {
+            // Helidon decodes the chunked body while it is read, and reports a malformed chunk
+            // (size, extension, end, trailer) as a parse exception; framing is lost with it
+            ApiException refused = BodyFraming.refusal(e).orElseThrow(() -> e);
+            if (malformed != null && refused.status().code() == Status.BAD_REQUEST_400.code()) {
+                malformed.record(MalformedRequests.Kind.CHUNKED_BODY, e.toString());
+            }
+            throw refuseBody(res, refused);
         }
         try {
             admitted(chain, req, res);
         } finally {
             body.ifPresent(Wire.Held::close);
         }
+    }
+
+    private static CloseConnectionException refuseBody(RoutingResponse res, ApiException e) {
+        res.header(HeaderValues.CONNECTION_CLOSE);
+        ErrorResponses.send(res, e.status(), e.code(), e.getMessage(), e.retryAfter().orElse(null));
+        return new CloseConnectionException("request body refused: " + e.code());
     }
 
     private void admitted(FilterChain chain, RoutingRequest req, RoutingResponse res) {

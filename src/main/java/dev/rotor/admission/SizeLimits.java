@@ -1,6 +1,7 @@
 package dev.rotor.admission;
 
 import dev.rotor.web.ErrorResponses;
+import dev.rotor.wire.ParsePhase;
 
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.DirectHandler;
@@ -41,15 +42,30 @@ public final class SizeLimits {
      * @param server the server builder
      */
     public static void apply(AdmissionConfig config, WebServerConfig.Builder server) {
+        apply(config, server, null);
+    }
+
+    /**
+     * Apply the limits and the JSON direct handler, counting malformed requests.
+     *
+     * @param config    admission settings
+     * @param server    the server builder
+     * @param malformed where refused malformed requests are counted; null = not counted
+     */
+    public static void apply(AdmissionConfig config, WebServerConfig.Builder server, MalformedRequests malformed) {
         server.maxPayloadSize(config.maxPayloadSize())
                 // without it Helidon hands direct handlers no message, and an oversized header
                 // section could not be told from any other malformed request
                 .errorHandling(e -> e.includeEntity(true))
                 .directHandlers(DirectHandlers.builder()
-                                        .addHandler(DirectHandler.EventType.BAD_REQUEST, new JsonDirectHandler(config))
-                                        .addHandler(DirectHandler.EventType.OTHER, new JsonDirectHandler(config))
+                                        .addHandler(DirectHandler.EventType.BAD_REQUEST, new JsonDirectHandler(config, malformed))
+                                        .addHandler(DirectHandler.EventType.OTHER, new JsonDirectHandler(config, malformed))
                                         .addHandler(DirectHandler.EventType.HTTP_VERSION_NOT_SUPPORTED,
-                                                    new JsonDirectHandler(config))
+                                                    new JsonDirectHandler(config, malformed))
+                                        // Helidon reports some unparsable request lines (a control
+                                        // character in the method) as internal errors
+                                        .addHandler(DirectHandler.EventType.INTERNAL_ERROR,
+                                                    new JsonDirectHandler(config, malformed))
                                         .build());
     }
 
@@ -64,7 +80,7 @@ public final class SizeLimits {
     }
 
     /** Every protocol-level failure as {@code {"error","message"}}. */
-    private record JsonDirectHandler(AdmissionConfig config) implements DirectHandler {
+    private record JsonDirectHandler(AdmissionConfig config, MalformedRequests malformed) implements DirectHandler {
         @Override
         public TransportResponse handle(TransportRequest request,
                                         EventType eventType,
@@ -75,6 +91,29 @@ public final class SizeLimits {
             Status answer = status;
             String code;
             String sentence;
+            ParsePhase phase = ParsePhase.current();
+            if (eventType == EventType.INTERNAL_ERROR && status.code() == Status.INTERNAL_SERVER_ERROR_500.code()
+                    && phase != ParsePhase.HEADERS) {
+                // the failure came while Helidon was still parsing what the client sent: a
+                // malformed request, so a 400 (and no "Internal server error" WARNING, which
+                // Helidon logs for 500s only)
+                MalformedRequests.Kind kind = phase == ParsePhase.NONE ? MalformedRequests.Kind.REQUEST_LINE
+                        : MalformedRequests.Kind.HEADER_SECTION;
+                record(kind, "internal error while parsing the " + kind.tag());
+                headers.set(HeaderNames.CONTENT_TYPE, MediaTypes.APPLICATION_JSON.text());
+                return TransportResponse.builder()
+                        .status(Status.BAD_REQUEST_400)
+                        .headers(headers)
+                        .keepAlive(false)
+                        .entity(ErrorResponses.body("bad_request", "the request could not be parsed: malformed "
+                                + kind.tag().replace('_', ' ')).toString())
+                        .build();
+            }
+            if (status.code() >= 400 && status.code() < 500) {
+                MalformedRequests.classify(status, detail).ifPresent(kind -> record(kind, detail));
+            } else if (status.code() == Status.HTTP_VERSION_NOT_SUPPORTED_505.code()) {
+                record(MalformedRequests.Kind.REQUEST_LINE, detail);
+            }
             if (detail.startsWith(HEADER_SIZE_EXCEEDED)) {
                 answer = HEADERS_TOO_LARGE_431;
                 code = "headers_too_large";
@@ -107,6 +146,12 @@ public final class SizeLimits {
                     .headers(headers)
                     .entity(ErrorResponses.body(code, sentence).toString())
                     .build();
+        }
+
+        private void record(MalformedRequests.Kind kind, String detail) {
+            if (malformed != null) {
+                malformed.record(kind, detail);
+            }
         }
     }
 }

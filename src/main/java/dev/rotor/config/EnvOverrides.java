@@ -60,6 +60,7 @@ public final class EnvOverrides {
         m.put("ROTOR_EXPECTED_REPLICAS", "rotor.admission.expected-replicas");
         m.put("ROTOR_RATE_LIMIT_MAX_CLIENTS", "rotor.admission.max-tracked-clients");
         m.put("ROTOR_RATE_LIMIT_SLICE", "rotor.admission.rate-limit-slice");
+        m.put("ROTOR_MALFORMED_LOG_INTERVAL", "rotor.admission.malformed-log-interval");
         m.put("ROTOR_HEADER_TIMEOUT", "rotor.wire.header-timeout");
         m.put("ROTOR_BODY_TIMEOUT", "rotor.wire.body-timeout");
         m.put("ROTOR_REQUEST_TIMEOUT", "rotor.wire.request-timeout");

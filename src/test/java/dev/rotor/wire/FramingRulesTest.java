@@ -10,6 +10,10 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+/**
+ * The rules Rotor keeps; the ones Helidon 4.5 enforces itself are proven against a real
+ * replica by {@link FramingCorpusIT} (the cases whose answer must be Helidon's own words).
+ */
 class FramingRulesTest {
     private static WritableHeaders<?> headers(String... nameValues) {
         WritableHeaders<?> h = WritableHeaders.create();
@@ -28,31 +32,17 @@ class FramingRulesTest {
     }
 
     @Test
-    void refusesRepeatedOrConflictingContentLength() {
-        assertThrows(RequestException.class, () -> FramingRules.check(headers("Content-Length", "2", "Content-Length", "3")));
-        assertThrows(RequestException.class, () -> FramingRules.check(headers("Content-Length", "2", "Content-Length", "2")));
-        assertThrows(RequestException.class, () -> FramingRules.check(headers("Content-Length", "2, 3")));
-        assertThrows(RequestException.class, () -> FramingRules.check(headers("Content-Length", "+2")));
-        assertThrows(RequestException.class, () -> FramingRules.check(headers("Content-Length", "0x10")));
+    void malformedLengthsAreLeftToHelidonWithoutThrowing() {
+        assertThat(FramingRules.check(headers("Content-Length", "2", "Content-Length", "3")), is(false));
+        assertThat(FramingRules.check(headers("Content-Length", "0x10")), is(false));
+        assertThat(FramingRules.check(headers("Content-Length", "4", "Transfer-Encoding", "chunked")), is(true));
     }
 
     @Test
-    void refusesContentLengthWithTransferEncoding() {
-        RequestException e = assertThrows(RequestException.class, () -> FramingRules.check(
-                headers("Content-Length", "4", "Transfer-Encoding", "chunked")));
+    void anEmptyFieldNameIsRefusedWithAClose() {
+        RequestException e = assertThrows(RequestException.class, () -> FramingRules.check(headers("", "1")));
         assertThat(e.status().code(), is(400));
         assertThat(e.keepAlive(), is(false));
-    }
-
-    @Test
-    void transferCodingsOtherThanChunkedAreNotImplementedOrAmbiguous() {
-        assertThat(assertThrows(RequestException.class, () -> FramingRules.check(
-                headers("Transfer-Encoding", "gzip, chunked"))).status().code(), is(501));
-        RequestException notLast = assertThrows(RequestException.class, () -> FramingRules.check(
-                headers("Transfer-Encoding", "chunked, gzip")));
-        assertThat(notLast.status().code(), is(400));
-        assertThat(notLast.getMessage(), containsString("end with chunked"));
-        assertThat(assertThrows(RequestException.class, () -> FramingRules.check(
-                headers("Transfer-Encoding", "identity"))).status().code(), is(400));
+        assertThat(e.getMessage(), containsString("empty name"));
     }
 }

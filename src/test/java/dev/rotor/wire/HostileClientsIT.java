@@ -106,14 +106,14 @@ class HostileClientsIT {
                     + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}x");
             assertThat(twoLengths, startsWith("HTTP/1.1 400 "));
             assertThat(twoLengths, containsString("Connection: close"));
-            assertThat(twoLengths, containsString("more than one Content-Length"));
+            assertThat(twoLengths, containsString("Content-Length header must have exactly one value"));
 
             String smuggled = exchange(p.port(), "POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
                     + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(smuggled, startsWith("HTTP/1.1 400 "));
             assertThat("one answer only: the request behind it is never read", smuggled.split("HTTP/1.1 ").length, is(2));
-            assertThat(smuggled, containsString("Content-Length and Transfer-Encoding"));
+            assertThat(smuggled, containsString("Transfer-Encoding and Content-Length headers must not be combined"));
 
             String http10 = exchange(p.port(), "GET / HTTP/1.0\r\n\r\n");
             assertThat(http10, startsWith("HTTP/1.1 505 "));
