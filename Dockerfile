@@ -32,7 +32,7 @@ COPY --from=build /build/target/rotor.jar /app/rotor.jar
 # The jar carries the same file; this copy is where an operator mounts their own
 # (a file in the working directory is read on top of the jar's).
 COPY application.yaml /app/application.yaml
-COPY deploy/image/rotor deploy/image/heap.sh deploy/image/jit.sh deploy/image/respawn.sh deploy/image/healthcheck deploy/image/aot-train /app/bin/
+COPY deploy/image/rotor deploy/image/heap.sh deploy/image/jit.sh deploy/image/respawn.sh deploy/image/workers.sh deploy/image/healthcheck deploy/image/aot-train /app/bin/
 COPY --from=build /build/training/ /app/bin/
 # The AOT cache: a training run of the real jar in this very runtime image (same JVM build,
 # same class path, same flags as at run time), which serves a small quota and exits.
@@ -41,10 +41,13 @@ COPY --from=build /build/training/ /app/bin/
 RUN /app/bin/aot-train /app/rotor.aot && chmod 0444 /app/rotor.aot
 USER 10001:10001
 ENV PORT=8080
-# Exit mode by default: a replica that reaches its quota drains and its JVM exits 0; the
-# entrypoint then starts the next JVM in the same container (ROTOR_RESPAWN=false: the
-# container exits, and every restart policy acts on an exit: docker run --restart
-# unless-stopped, compose, Render, Kubernetes). Only Kubernetes acts on a failed liveness
+# Exit mode by default: a JVM that reaches its quota asks the entrypoint for its successor,
+# serves until the successor is ready on the same port, then stops accepting, answers what it
+# accepted and exits 0 (deploy/image/workers.sh; WORKERS JVMs, 1 by default). No request fails
+# across a rotation, with one container (ROTOR_RESPAWN=false: the container exits instead, and
+# every restart policy acts on an exit: docker run --restart unless-stopped, compose, Render,
+# Kubernetes). Set net.ipv4.tcp_migrate_req=1 where the platform allows (docker run --sysctl):
+# the kernel then moves connections queued on a leaving JVM's listener to its successor. Only Kubernetes acts on a failed liveness
 # probe, so the liveness default of the app would never rotate under plain Docker. k8s/ sets
 # its mode itself.
 ENV ROTOR_EXIT_MODE=exit

@@ -18,9 +18,15 @@
 # garbage dies young; a small young generation collected many times a second cost ~30% of the
 # throughput in bench/heap.
 #
-# Both: SerialGC (the lowest RSS under load on these small replicas, see DESIGN.md), and an
-# out-of-memory error ends the process like a rotation. JAVA_OPTS, placed after these flags,
-# wins over them (-Xmx512m there, for instance).
+# Workers (workers.sh): while one hands over, WORKERS + 1 JVMs run at once in the container, and
+# all of them must fit its limit, the draining one at its peak: with more than one JVM at once the
+# heaps share 50% of the limit (a quarter each for one worker and its successor: 128 MiB of
+# 512 MiB), the rest being each JVM's metaspace, code cache and stacks (bench/one-container
+# prints the container's peak memory).
+#
+# Both: SerialGC (the lowest RSS under load on these small replicas, measured in
+# docs/benchmarks.md), and an out-of-memory error ends the process like a rotation. JAVA_OPTS,
+# placed after these flags, wins over them (-Xmx512m there, for instance).
 
 # Whether the process has a memory limit: cgroup v2's memory.max or cgroup v1's
 # memory.limit_in_bytes holds a number. "max" (v2), v1's "no limit" (9223372036854771712, 19
@@ -36,9 +42,14 @@ rotor_memory_limited() {
   [[ $value =~ ^[0-9]{1,18}$ ]]
 }
 
+#   rotor_memory_flags [cgroup root] [JVMs at once, default 1]
 rotor_memory_flags() {
-  local common="-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
-  if rotor_memory_limited "${1:-}"; then
+  local common="-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError" jvms=${2:-1} tenths pct
+  if rotor_memory_limited "${1:-}" && ((jvms > 1)); then
+    tenths=$((500 / jvms))
+    pct="$((tenths / 10)).$((tenths % 10))"
+    echo "$common -XX:MaxRAMPercentage=$pct -XX:InitialRAMPercentage=$pct -XX:NewRatio=1"
+  elif rotor_memory_limited "${1:-}"; then
     echo "$common -XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=60 -XX:NewRatio=1"
   else
     echo "$common -Xmx224m -Xmn128m -XX:ReservedCodeCacheSize=48m"

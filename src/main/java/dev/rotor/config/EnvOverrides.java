@@ -22,8 +22,8 @@ public final class EnvOverrides {
      * for. The documented name wins when both are set.
      */
     public static final Map<String, String> ALIASES = aliases();
-    /** gunicorn's worker-count variables: no Rotor equivalent, explained at startup. */
-    public static final List<String> WORKER_VARIABLES = List.of("WORKERS", "GUNICORN_WORKERS");
+    /** The worker count (read by the supervisor, deploy/image/workers.sh), explained when a JVM runs without it. */
+    public static final List<String> WORKER_VARIABLES = List.of("ROTOR_WORKERS", "WORKERS", "GUNICORN_WORKERS");
 
     private EnvOverrides() {
     }
@@ -83,6 +83,9 @@ public final class EnvOverrides {
         m.put("ROTOR_MAX_CONTAINER_MEMORY", "rotor.lifecycle.max-container-memory");
         m.put("ROTOR_CGROUP_PATH", "rotor.lifecycle.cgroup-path");
         m.put("ROTOR_WARMUP_REQUESTS", "rotor.warmup.requests");
+        m.put("ROTOR_WORKER_DIR", "rotor.worker.dir");
+        m.put("ROTOR_WORKER_SLOT", "rotor.worker.slot");
+        m.put("ROTOR_WORKER_SUCCESSOR", "rotor.worker.successor");
         m.put("ROTOR_WARMUP_TIMEOUT", "rotor.warmup.timeout");
         m.put("ROTOR_SERVICE_NAME", "rotor.fleet.service-name");
         m.put("ROTOR_MAX_CONCURRENT_ROTATIONS", "rotor.fleet.max-concurrent-rotations");
@@ -185,13 +188,12 @@ public final class EnvOverrides {
             }
         });
         List<String> workers = WORKER_VARIABLES.stream().filter(v -> env.get(v) != null).map(v -> v + "=" + env.get(v)).toList();
-        if (!workers.isEmpty()) {
-            notices.add(String.join(" and ", workers) + " (gunicorn's worker processes) "
-                                + (workers.size() == 1 ? "is" : "are") + " ignored: one Rotor JVM serves all of a replica's "
-                                + "requests concurrently on virtual threads (up to MAX_CONCURRENT_REQUESTS at once) and uses "
-                                + "every core it is given. Run replicas instead: docker compose up --scale app=N, "
-                                + "spec.replicas in k8s/, numInstances in render.yaml. Run at least 2, so that one serves "
-                                + "while another rotates; add more for capacity or failure domains, not for concurrency");
+        boolean supervised = env.get("ROTOR_WORKER_DIR") != null && !env.get("ROTOR_WORKER_DIR").isBlank();
+        if (!workers.isEmpty() && !supervised) {
+            notices.add(String.join(" and ", workers) + " is read by the image's entrypoint and by bin/run, which start "
+                                + "that many JVMs sharing the port (deploy/image/workers.sh); this JVM was started on its "
+                                + "own (java -jar) and is one worker. One JVM serves all of a replica's requests "
+                                + "concurrently on virtual threads (up to MAX_CONCURRENT_REQUESTS at once)");
         }
         return notices;
     }

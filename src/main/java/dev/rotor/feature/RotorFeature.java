@@ -36,10 +36,14 @@ import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.web.WebConfig;
+import dev.rotor.worker.WorkerConfig;
+import dev.rotor.worker.WorkerHandover;
 import dev.rotor.wire.Wire;
 import dev.rotor.wire.WireConfig;
 
 import io.helidon.common.Weighted;
+import java.net.StandardSocketOptions;
+import java.time.Duration;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
 import io.helidon.metrics.api.Metrics;
@@ -82,6 +86,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
      */
     public static final double WEIGHT = 900;
     static final String ADMIN_SOCKET = "admin";
+    /** A supervised worker's own loopback socket (its warm-up): the public port is shared. */
+    static final String WORKER_SOCKET = "worker";
     private static final System.Logger LOG = System.getLogger(RotorFeature.class.getName());
 
     private final String id;
@@ -97,6 +103,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     private final String redisNamespace;
     private final WarmUpConfig warmUp;
     private final String host;
+    private final WorkerConfig worker;
+    private final Duration drainTimeout;
     private volatile WebServer server;
     private volatile WarmUp.Result warmedUp;
 
@@ -115,6 +123,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         this.adminPort = web.adminPort();
         this.host = web.host();
         this.warmUp = WarmUpConfig.from(rotor.node("warmup"));
+        this.worker = WorkerConfig.from(rotor.node("worker"));
+        this.drainTimeout = lifecycleConfig.drainTimeout();
         this.perCountedRequest = b.perCountedRequest;
         this.redisNamespace = fleet.redisNamespace();
         this.signals = b.handleSignals ? Optional.of(StopSignals.install()) : Optional.empty();
@@ -142,8 +152,14 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             parts.push(wire);
             List<RotationTrigger> wireTriggers = wireConfig.stuckLimit() > 0
                     ? List.of(new StuckTrigger(wire::stuck, wireConfig.stuckLimit())) : List.of();
-            this.rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
-                                           new SecureRandom(), wireTriggers);
+            if (worker.supervised()) {
+                WorkerHandover handover = new WorkerHandover(worker, ProcessHandle.current().pid());
+                this.rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
+                                               new SecureRandom(), wireTriggers, handover, handover.lock());
+            } else {
+                this.rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
+                                               new SecureRandom(), wireTriggers);
+            }
             parts.push(rotation);
             parts.push(new LifecycleMetrics(Metrics.globalRegistry(), rotation.lifecycle()));
             this.admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), Metrics.globalRegistry(),
@@ -195,7 +211,24 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
                                     .sockets(List.of(observeSocket))
                                     .build());
         admission.configure(server);
-        adminPort.ifPresent(port -> server.putSocket(ADMIN_SOCKET, socket -> socket.port(port).host(server.host())));
+        // every worker of a container binds the public port (and the admin port); the kernel
+        // spreads new connections over the ones listening
+        adminPort.ifPresent(port -> server.putSocket(ADMIN_SOCKET, socket -> {
+            socket.port(port).host(server.host());
+            if (worker.supervised()) {
+                socket.putListenerSocketOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+        }));
+        if (worker.supervised()) {
+            server.putListenerSocketOption(StandardSocketOptions.SO_REUSEPORT, true);
+            // a worker that hands over stops accepting while requests are still in flight on
+            // it: Helidon's stop waits this long for them (and for connections whose request is
+            // on its way) before it interrupts anything, the drain timeout as in any drain
+            if (server.shutdownGracePeriod().compareTo(drainTimeout) < 0) {
+                server.shutdownGracePeriod(drainTimeout);
+            }
+            server.putSocket(WORKER_SOCKET, socket -> socket.port(0).host("127.0.0.1"));
+        }
     }
 
     @Override
@@ -205,6 +238,9 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(status));
         if (adminPort.isPresent()) {
             featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status);
+        }
+        if (worker.supervised()) {
+            featureContext.socket(WORKER_SOCKET).httpRouting().register("/observe/replica", status);
         }
     }
 
@@ -248,7 +284,11 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         if (warmUp.requests() == 0) {
             return;
         }
-        InetSocketAddress target = new InetSocketAddress(WarmUp.loopbackFor(host), webServer.port(observeSocket()));
+        // a worker warms itself up on its own socket: the shared port would spread the warm-up
+        // over every worker of the container
+        InetSocketAddress target = worker.supervised()
+                ? new InetSocketAddress("127.0.0.1", webServer.port(WORKER_SOCKET))
+                : new InetSocketAddress(WarmUp.loopbackFor(host), webServer.port(observeSocket()));
         WarmUp.Result result = WarmUp.run(warmUp, target);
         warmedUp = result;
         String done = result.answered() + " requests to " + WarmUp.PATH + " in " + result.took().toMillis() + " ms";

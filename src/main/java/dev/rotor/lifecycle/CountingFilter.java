@@ -57,7 +57,7 @@ public final class CountingFilter implements Filter {
         // request deadline gives up on a stuck one (one truth for admission, drain and status)
         Optional<Permit> permit = req.context().get(Permit.class);
         permit.ifPresent(p -> p.onRelease(lifecycle::requestFinished));
-        boolean closing = !lifecycle.ready();
+        boolean closing = !lifecycle.keepsConnections();
         if (closing) {
             res.header(HeaderValues.CONNECTION_CLOSE);
         }

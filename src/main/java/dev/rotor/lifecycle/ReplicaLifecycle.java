@@ -30,6 +30,7 @@ public final class ReplicaLifecycle {
     private final LifecycleConfig config;
     private final long quota;
     private final TriggerPolicy policy;
+    private final Handover handover;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final long bornNanos;
@@ -69,7 +70,23 @@ public final class ReplicaLifecycle {
      */
     public ReplicaLifecycle(String id, LifecycleConfig config, long quota, List<RotationTrigger> moreTriggers,
                             RotationGate gate, LongSupplier nanoClock, Clock wallClock) {
+        this(id, config, quota, moreTriggers, gate, Handover.NONE, nanoClock, wallClock);
+    }
+
+    /**
+     * @param id            replica id used in logs
+     * @param config        lifecycle settings
+     * @param quota         the drawn quota (0 = no request rotation)
+     * @param moreTriggers  triggers besides the quota (age, memory), in order of precedence after it
+     * @param gate          admits the replica into draining (fleet lease, the container's handover lock)
+     * @param handover      who takes over when it drains: the load balancer, or a successor in place
+     * @param nanoClock     monotonic clock
+     * @param wallClock     wall clock for the times shown to people
+     */
+    public ReplicaLifecycle(String id, LifecycleConfig config, long quota, List<RotationTrigger> moreTriggers,
+                            RotationGate gate, Handover handover, LongSupplier nanoClock, Clock wallClock) {
         this.id = id;
+        this.handover = handover;
         this.config = config;
         this.quota = quota;
         List<RotationTrigger> all = new ArrayList<>();
@@ -112,19 +129,25 @@ public final class ReplicaLifecycle {
      * The server, pools and checks are up: start serving and counting.
      */
     public void serving() {
+        boolean nowServing = false;
         lock.lock();
         try {
             if (state == ReplicaState.STARTING) {
+                nowServing = true;
                 moveTo(ReplicaState.SERVING);
                 LOG.log(Level.INFO, "replica " + id + " serving " + human(Duration.ofMillis(
                         java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime())) + " after JVM start: quota "
                         + (quota == 0 ? "off" : quota + " requests (" + config.quotaRange() + ")")
                         + ", min lifetime " + config.minLifetime() + ", drain " + config.drainPeriod()
                         + " (timeout " + config.drainTimeout() + "), exit mode "
-                        + config.exitMode().name().toLowerCase());
+                        + config.exitMode().name().toLowerCase()
+                        + (handover.inPlace() ? ", replaced in place by a successor worker" : ""));
             }
         } finally {
             lock.unlock();
+        }
+        if (nowServing) {
+            handover.serving();
         }
     }
 
@@ -166,6 +189,9 @@ public final class ReplicaLifecycle {
             lock.unlock();
         }
         if (drained != null) {
+            if (handsOver()) {
+                handover.drainStarted();
+            }
             drainListener.accept(drained);
         }
         if (expiry != null) {
@@ -180,7 +206,8 @@ public final class ReplicaLifecycle {
         }
         startDrain(due.get().cause(), config.drainPeriod());
         LOG.log(due.get().emergency() ? Level.WARNING : Level.INFO, "replica " + id + " " + due.get().reason()
-                + " draining: readiness down for " + drainPeriod);
+                + (handover.inPlace() ? " handing over: its successor starts now, and this one serves until it is ready"
+                : " draining: readiness down for " + drainPeriod));
         return due.get().cause();
     }
 
@@ -236,8 +263,11 @@ public final class ReplicaLifecycle {
         long now = nanoClock.getAsLong();
         Duration draining = Duration.ofNanos(now - drainStartNanos);
         int active = inFlight.get();
-        boolean periodOver = draining.compareTo(drainPeriod) >= 0;
         boolean timedOut = draining.compareTo(config.drainTimeout()) >= 0;
+        if (handsOver()) {
+            return handOverIfTakenOver(now, draining, active, timedOut);
+        }
+        boolean periodOver = draining.compareTo(drainPeriod) >= 0;
         if (!(periodOver && active == 0) && !timedOut) {
             return null;
         }
@@ -253,6 +283,35 @@ public final class ReplicaLifecycle {
                     + " served, none in flight); expired: " + how);
         }
         return new Expiry(cause, cut, active);
+    }
+
+    /**
+     * In place: once the successor is ready this replica stops accepting; what it accepted (the
+     * requests in flight, connections whose request is on its way) is answered while its server
+     * stops, within the drain timeout (the server's grace period, see RotorFeature).
+     */
+    private Expiry handOverIfTakenOver(long now, Duration draining, int active, boolean timedOut) {
+        boolean takenOver = handover.takenOver();
+        if (!takenOver && !timedOut) {
+            return null;
+        }
+        drainEndNanos = now;
+        moveTo(ReplicaState.EXPIRED);
+        String how = Departure.describe(config.exitMode(), config.exitCode());
+        if (takenOver) {
+            LOG.log(Level.INFO, "replica " + id + " handed over to its successor in " + human(draining) + " ("
+                    + served.get() + " served, " + active + " in flight finish as it stops accepting); expired: " + how);
+        } else {
+            LOG.log(Level.WARNING, "replica " + id + " handover timed out after " + human(draining)
+                    + ": no successor became ready (" + served.get() + " served, " + active
+                    + " in flight); expired: " + how);
+        }
+        return new Expiry(cause, false, active);
+    }
+
+    /** @return whether the current drain hands over to a successor in place (not a stop signal) */
+    private boolean handsOver() {
+        return handover.inPlace() && cause != RotationCause.SIGNAL;
     }
 
     private void moveTo(ReplicaState next) {
@@ -329,9 +388,33 @@ public final class ReplicaLifecycle {
         return state != ReplicaState.STARTING;
     }
 
-    /** @return whether load balancers should send traffic */
+    /**
+     * @return whether load balancers should send traffic: while serving; for a worker replaced in
+     *         place also while it hands over and while it starts as a successor, since its
+     *         container serves throughout (a probe reaches whichever worker the kernel picks)
+     */
     public boolean ready() {
-        return state == ReplicaState.SERVING;
+        ReplicaState s = state;
+        if (s == ReplicaState.SERVING) {
+            return true;
+        }
+        return handover.inPlace() && cause != RotationCause.SIGNAL
+                && (s == ReplicaState.DRAINING || s == ReplicaState.STARTING && handover.successor());
+    }
+
+    /**
+     * @return whether responses keep their connections open: only while serving (and while a
+     *         successor starts, since it is where connections should go); from the drain on
+     *         every response closes its connection, so that clients reconnect elsewhere
+     */
+    public boolean keepsConnections() {
+        ReplicaState s = state;
+        return s == ReplicaState.SERVING || s == ReplicaState.STARTING && handover.inPlace() && handover.successor();
+    }
+
+    /** @return who takes over when this replica drains */
+    public Handover handover() {
+        return handover;
     }
 
     /** @return whether the liveness probe should pass: down only once expired in liveness mode (or evict's fallback) */

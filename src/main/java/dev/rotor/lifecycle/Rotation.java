@@ -80,6 +80,27 @@ public final class Rotation implements AutoCloseable {
     public static Rotation build(String id, LifecycleConfig lc, FleetConfig fleet, KubernetesConfig kubernetes,
                                  Optional<SharedRedis> redis, MeterRegistry registry, RandomGenerator random,
                                  List<RotationTrigger> extra) {
+        return build(id, lc, fleet, kubernetes, redis, registry, random, extra, Handover.NONE, RotationGate.OPEN);
+    }
+
+    /**
+     * As above, for a worker replaced in place by a successor (several JVMs sharing one port).
+     *
+     * @param id         replica id
+     * @param lc         lifecycle settings
+     * @param fleet      fleet settings
+     * @param kubernetes Kubernetes settings (evict mode)
+     * @param redis      shared Redis, when configured
+     * @param registry   meters
+     * @param random     randomness for the quota and lifetime
+     * @param extra      more triggers, in order
+     * @param handover   who takes over when it drains
+     * @param local      the container's own gate (one worker hands over at a time), checked before the fleet's
+     * @return the rotation, not yet started
+     */
+    public static Rotation build(String id, LifecycleConfig lc, FleetConfig fleet, KubernetesConfig kubernetes,
+                                 Optional<SharedRedis> redis, MeterRegistry registry, RandomGenerator random,
+                                 List<RotationTrigger> extra, Handover handover, RotationGate local) {
         long quota = Quota.draw(lc.maxRequests(), lc.maxRequestsJitter(), random);
         Jit jit = Jit.current();
         List<RotationTrigger> triggers = new ArrayList<>(extra);
@@ -107,7 +128,10 @@ public final class Rotation implements AutoCloseable {
         } else if (fleet.maxConcurrentRotations() > 0) {
             LOG.log(Level.INFO, "no Redis: replicas do not coordinate rotations; the quota's jitter alone spreads them");
         }
-        ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lc, quota, triggers, gate, System::nanoTime, Clock.systemUTC());
+        RotationGate fleetGate = gate;
+        gate = local == RotationGate.OPEN ? fleetGate : RotationGate.both(local, fleetGate);
+        ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lc, quota, triggers, gate, handover, System::nanoTime,
+                                                          Clock.systemUTC());
         Optional<LeakReport> report = fleet.leakReport()
                 ? Optional.of(new LeakReport(id, fleet.leakReportTop(), ClassHistogram::take, Clock.systemUTC()))
                 : Optional.empty();
@@ -121,8 +145,8 @@ public final class Rotation implements AutoCloseable {
                 + (lifetime.isZero() ? "unbounded" : ReplicaLifecycle.human(lifetime))
                 + ", heap trigger " + (lc.maxHeapAfterGc() > 0 ? lc.maxHeapAfterGc() : "off")
                 + ", container-memory trigger " + (lc.maxContainerMemory() > 0 ? lc.maxContainerMemory() : "off")
-                + ", fleet slots " + (gate == RotationGate.OPEN ? "none" : fleet.maxConcurrentRotations() + " for "
-                + fleet.serviceName()) + ", jit " + jit.describe() + (Jit.compilesEarly() ? " with early compilation" : ""));
+                + ", fleet slots " + (fleetGate == RotationGate.OPEN ? "none" : fleet.maxConcurrentRotations() + " for "
+                + fleet.serviceName()) + (local == RotationGate.OPEN ? "" : ", one handover at a time in this container") + ", jit " + jit.describe() + (Jit.compilesEarly() ? " with early compilation" : ""));
         jit.mismatch(quota).ifPresent(warning -> LOG.log(Level.WARNING, warning));
         lifecycle.onDrain(rotation::drainStarted);
         return rotation;

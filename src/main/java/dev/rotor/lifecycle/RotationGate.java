@@ -36,4 +36,38 @@ public interface RotationGate {
      * Kubernetes accepts a self-eviction and again at shutdown; calls after the first do nothing.
      */
     void release();
+
+    /**
+     * @param first  asked first (the container's own gate: cheap, local)
+     * @param second asked only once the first admitted (the fleet's lease)
+     * @return a gate that admits when both do; a refusal by the second gives the first back
+     */
+    static RotationGate both(RotationGate first, RotationGate second) {
+        return new RotationGate() {
+            @Override
+            public boolean tryAcquire(RotationCause cause) {
+                if (!first.tryAcquire(cause)) {
+                    return false;
+                }
+                if (second.tryAcquire(cause)) {
+                    return true;
+                }
+                first.release();
+                return false;
+            }
+
+            @Override
+            public java.time.Duration longestHold() {
+                java.time.Duration a = first.longestHold();
+                java.time.Duration b = second.longestHold();
+                return a.compareTo(b) >= 0 ? a : b;
+            }
+
+            @Override
+            public void release() {
+                second.release();
+                first.release();
+            }
+        };
+    }
 }

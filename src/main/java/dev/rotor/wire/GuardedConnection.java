@@ -36,9 +36,19 @@ final class GuardedConnection implements ServerConnection, InterruptableTask<Voi
         return delegate.idleTime();
     }
 
+    /**
+     * Helidon's stop asks every open connection to close ({@code interrupt} false) right after
+     * it closes the listener. Only a connection idle between requests is let go then: one whose
+     * request is on its way (accepted a moment ago, or its bytes already arriving) is answered
+     * first, and its response closes it (the replica is draining). Helidon would interrupt such a
+     * connection while it reads the request line, and the client would get no answer at all.
+     * Helidon's forced close at the end of its grace period ({@code interrupt} true) always acts.
+     */
     @Override
     public void close(boolean interrupt) {
-        delegate.close(interrupt);
+        if (interrupt || ctx.watch().phase() == ConnectionWatch.Phase.IDLE) {
+            delegate.close(interrupt);
+        }
     }
 
     @Override

@@ -55,9 +55,14 @@ class EnvOverridesTest {
         assertThat(notices, hasSize(1));
         assertThat(notices.get(0), containsString("WORKERS=4 and GUNICORN_WORKERS=2"));
         assertThat(notices.get(0), containsString("virtual threads"));
-        assertThat(notices.get(0), containsString("--scale app=N"));
-        assertThat(notices.get(0), containsString("at least 2"));
-        assertThat(EnvOverrides.notices(Map.of("GUNICORN_WORKERS", "3")).get(0), containsString("GUNICORN_WORKERS=3 (gunicorn"));
+        assertThat(notices.get(0), containsString("read by the image's entrypoint and by bin/run"));
+        assertThat(notices.get(0), containsString("this JVM was started on its own"));
+        assertThat(EnvOverrides.notices(Map.of("GUNICORN_WORKERS", "3")).get(0), containsString("GUNICORN_WORKERS=3 is read"));
+    }
+
+    @Test
+    void aSupervisedWorkerHearsNothingAboutWorkers() {
+        assertThat(EnvOverrides.notices(Map.of("WORKERS", "2", "ROTOR_WORKER_DIR", "/tmp/rotor-workers.x")), hasSize(0));
     }
 
     @Test

@@ -226,5 +226,6 @@ final class Manifests {
             "ROTOR_TRUSTED_PROXIES");
 
     /** Read by the image's entrypoint (deploy/image/rotor), not by the app. */
-    static final Set<String> IMAGE_VARIABLES = Set.of("JAVA_OPTS", "JAVA_AOT_CACHE", "ROTOR_JIT", "ROTOR_RESPAWN");
+    static final Set<String> IMAGE_VARIABLES = Set.of("JAVA_OPTS", "JAVA_AOT_CACHE", "ROTOR_JIT", "ROTOR_RESPAWN", "WORKERS",
+                                                      "ROTOR_WORKERS");
 }

@@ -75,16 +75,20 @@ class RespawnIT {
             long first = onlyChild(supervisor);
             assertThat(Http.status(port, "/"), is(200));
             assertThat(Http.status(port, "/"), is(200));
-            // the quota is spent: the JVM drains, exits 0, and the entrypoint starts the next one
-            Await.until("a second replica serving; log:\n" + supervisor.output(), Duration.ofSeconds(60),
-                        () -> servingIds(supervisor.output()).size() == 2 && Http.status(port, "/observe/health/ready") == 200);
+            // the quota is spent: the entrypoint starts the next JVM while the first still serves,
+            // and the first leaves once the second is ready
+            Await.until("a second replica serving and the first gone; log:\n" + supervisor.output(), Duration.ofSeconds(60),
+                        () -> servingIds(supervisor.output()).size() == 2 && !alive(first)
+                                && Http.status(port, "/observe/health/ready") == 200);
             assertThat("the entrypoint itself is still there", supervisor.alive(), is(true));
             long second = onlyChild(supervisor);
             assertThat("a new JVM", second, not(is(first)));
-            assertThat(alive(first), is(false));
-            assertThat(supervisor.output(), containsString(
-                    "rotor.entrypoint: replica process " + first + " exited with status 0 after its rotation; "
-                    + "starting the next one in this container (respawn 1)"));
+            String log = supervisor.output();
+            assertThat(log, containsString("rotor.entrypoint: worker " + first + " hands over: worker " + second
+                    + " starts in slot 1; " + first + " serves until it is ready"));
+            assertThat(log, containsString("rotor.entrypoint: worker " + second + " is ready: worker " + first + " stops accepting"));
+            // the first left because the supervisor released it, which it does only on the successor's "ready"
+            assertThat(log, containsString("replica " + servingIds(log).getFirst() + " handed over to its successor"));
             List<String> ids = servingIds(supervisor.output());
             assertThat("two replicas, each its own id", ids.get(0), not(is(ids.get(1))));
 
@@ -127,7 +131,8 @@ class RespawnIT {
             assertThat("the bad setting's status, passed on; log:\n" + supervisor.output(),
                        supervisor.awaitExit(Duration.ofSeconds(60)), is(2));
             assertThat(supervisor.output(), containsString("ROTOR_MAX_REQUESTS"));
-            assertThat("not started again", supervisor.output(), not(containsString("rotor.entrypoint")));
+            assertThat("not started again", supervisor.output(), not(containsString("starts in slot")));
+            assertThat(supervisor.output(), containsString("exited with status 2: stopping the other workers and ending with it"));
         }
     }
 
