@@ -40,6 +40,8 @@ public final class AdmissionFilter implements Filter {
      * a second, and Retry-After cannot say less than one.
      */
     private static final Duration BUSY_RETRY_AFTER = Duration.ofSeconds(1);
+    private static final long EXPLAIN_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final System.Logger LOG = System.getLogger(AdmissionFilter.class.getName());
 
     private final ConcurrencyLimiter concurrency;
     private final Optional<RateLimiter> rateLimiter;
@@ -47,6 +49,8 @@ public final class AdmissionFilter implements Filter {
     private final Wire wire;
     private final long maxPayload;
     private final MalformedRequests malformed;
+    /** When the last rejection was explained in the log (one line per interval, not per 503). */
+    private final java.util.concurrent.atomic.AtomicLong explainedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
 
     /**
      * @param concurrency the global limit
@@ -114,6 +118,7 @@ public final class AdmissionFilter implements Filter {
 
     private void admitted(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         if (!concurrency.tryAcquire()) {
+            explainRejection();
             ErrorResponses.send(res, Status.SERVICE_UNAVAILABLE_503, "too_many_concurrent_requests",
                                 "the server is handling its limit of " + concurrency.capacity()
                                         + " requests at once; retry shortly", BUSY_RETRY_AFTER);
@@ -139,6 +144,23 @@ public final class AdmissionFilter implements Filter {
         } finally {
             wire.finished(watch);
         }
+    }
+
+    /**
+     * A 503 for want of a permit says, at most every 10 seconds, what held the permits at that
+     * moment: requests still handled, or requests already answered whose handlers had not yet
+     * returned (descheduled threads, a pause), so that a rejection below the limit a front door
+     * believes it sends can be explained from the log.
+     */
+    private void explainRejection() {
+        long now = System.nanoTime();
+        long last = explainedAt.get();
+        if (now - last < EXPLAIN_EVERY_NANOS || !explainedAt.compareAndSet(last, now)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "503 too_many_concurrent_requests: " + concurrency.inUse() + " of "
+                + concurrency.capacity() + " permits held, " + concurrency.waiting() + " waiting; requests: "
+                + wire.inFlightSummary() + " (" + concurrency.rejected() + " rejected since start)");
     }
 
     private static long ceilSeconds(Duration d) {

@@ -214,6 +214,29 @@ public final class Wire implements AutoCloseable {
     }
 
     /**
+     * What holds the admitted requests right now, for the log line of a 503: how many are in
+     * flight, how many of those have already sent their response (their handlers are returning),
+     * and the age of the oldest. Walks the requests in flight: for rejections only, never per request.
+     *
+     * @return e.g. {@code 50 in flight (12 already answered), the oldest 35 ms}
+     */
+    public String inFlightSummary() {
+        long now = nanoClock.getAsLong();
+        int all = 0;
+        int answered = 0;
+        long oldest = 0;
+        for (RequestWatch r : requests) {
+            all++;
+            if (r.responseSent()) {
+                answered++;
+            }
+            oldest = Math.max(oldest, now - r.startNanos());
+        }
+        return all + " in flight (" + answered + " already answered), the oldest " + oldest / 1_000_000 + " ms; "
+                + open.get() + " connections open";
+    }
+
+    /**
      * The request's handler returned; what it held is released unless the watchdog did so already.
      *
      * @param r the request's watch

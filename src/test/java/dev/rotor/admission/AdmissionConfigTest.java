@@ -23,7 +23,10 @@ class AdmissionConfigTest {
     void defaultsAreTheOriginalDeploymentsBounds() {
         AdmissionConfig c = admission(Map.of());
         assertThat(c.maxConcurrentRequests(), is(50));
-        assertThat(c.queueLength(), is(0));
+        // a queue as long as the limit: a request that finds every permit taken waits (at most a
+        // second) instead of a 503, which absorbs a front door that sends the next request the
+        // moment an answer arrives, before the answered request's handler has given its permit back
+        assertThat(c.queueLength(), is(50));
         assertThat(c.maxPayloadSize(), is(1024L * 1024));
         assertThat(c.rateLimit().isPresent(), is(false));
         assertThat(c.trustedProxies().isEmpty(), is(true));

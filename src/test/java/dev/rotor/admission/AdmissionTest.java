@@ -36,7 +36,9 @@ class AdmissionTest {
 
     @Test
     void overTheConcurrencyLimitAnswers503AtOnceWhileProbesStillAnswer() throws Exception {
+        // no queue: the limit alone decides
         try (TestReplica r = TestReplica.start(Map.of("rotor.admission.max-concurrent-requests", "2",
+                                                      "rotor.admission.queue-length", "0",
                                                       "rotor.demo.endpoints", "true"));
              Socket socket = new Socket("127.0.0.1", r.port())) {
             List<CompletableFuture<HttpResponse<String>>> slow = new ArrayList<>();
