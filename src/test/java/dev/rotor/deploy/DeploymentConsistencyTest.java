@@ -283,7 +283,9 @@ class DeploymentConsistencyTest {
                    webService.get("healthCheckPath"), is(container().getReadinessProbe().getHttpGet().getPath()));
         Map<String, Map<String, Object>> env = new HashMap<>();
         list(webService.get("envVars")).forEach(v -> env.put((String) v.get("key"), v));
-        Set<String> known = appVariables();
+        // Render runs the image: its entrypoint's variables (WORKERS, JAVA_OPTS, ...) count too
+        Set<String> known = new HashSet<>(appVariables());
+        known.addAll(Manifests.IMAGE_VARIABLES);
         env.keySet().forEach(k -> assertThat("render.yaml envVars " + k, k, isIn(known)));
         assertThat("the port variable the app reads", String.valueOf(env.get("PORT").get("value")), is(String.valueOf(web.port())));
         assertThat(env.get("ROTOR_EXIT_MODE").get("value"), is("exit"));
