@@ -9,9 +9,11 @@
 #     the successor is ready; only then does it stop accepting, answer the connections it had
 #     accepted, and exit with ROTOR_EXIT_CODE. So a container never has fewer than WORKERS - 1
 #     ready workers, and the port is never without a listener.
-# The worker's side of the protocol is dev.rotor.worker (Java). The events arrive on a pipe in a
-# private directory: "draining PID SLOT" and "ready PID SLOT"; the answer to "ready" is a file
-# released.OLDPID that the old worker looks for.
+# The worker's side of the protocol is dev.rotor.worker (Java), through a private directory: a
+# worker leaves draining.PID when its drain starts and ready.PID once it serves; the answer to a
+# successor's ready.PID is released.OLDPID, which the old worker looks for. Files, looked at on
+# every turn of the loop (five a second), so that nothing depends on a message arriving; a line on
+# the pipe "events" only wakes the loop at once.
 #   - SIGTERM / SIGINT: passed to every worker; each drains (readiness down for
 #     ROTOR_SHUTDOWN_DRAIN_PERIOD, in-flight requests finish) and exits 0; then this exits 0.
 #   - SIGQUIT (a thread dump): passed to every worker.
@@ -59,7 +61,7 @@ rotor_entrypoint_log() {
 rotor_workers() {
   local n=$1
   shift
-  local rotated=$((10#${ROTOR_EXIT_CODE:-0})) dir events line event pid slot status old holder
+  local rotated=$((10#${ROTOR_EXIT_CODE:-0})) dir events line mark pid slot status old holder
   dir=$(mktemp -d "${TMPDIR:-/tmp}/rotor-workers.XXXXXX")
   mkfifo -m 0600 "$dir/events"
   # held open for reading and writing: a worker's write never blocks, and the pipe never reads EOF
@@ -89,39 +91,40 @@ rotor_workers() {
   done
   ((n == 1)) || rotor_entrypoint_log "$n workers started on one port: ${!rotor_slot_of[*]}"
   while ((${#rotor_slot_of[@]} > 0)); do
-    # one event, or a fifth of a second: how often exits are looked for (no fork: a builtin)
-    if read -r -t 0.2 -u "$events" event pid slot 2>/dev/null; then
-      case $event in
-        draining)
-          if [[ -n ${rotor_slot_of[$pid]:-} && -z $rotor_stopping && -z $rotor_failed ]]; then
-            _rotor_start_worker "${rotor_slot_of[$pid]}" true "$@"
-            rotor_successor_of[$pid]=$rotor_worker_started
-            rotor_entrypoint_log "worker $pid hands over: worker $rotor_worker_started starts in slot ${rotor_slot_of[$pid]}; $pid serves until it is ready"
-          fi
-          ;;
-        ready)
-          for old in "${!rotor_successor_of[@]}"; do
-            if [[ ${rotor_successor_of[$old]} == "$pid" ]]; then
-              : >"$dir/released.$old"
-              rotor_entrypoint_log "worker $pid is ready: worker $old stops accepting and leaves once it has answered what it accepted"
-            fi
-          done
-          ;;
-      esac
-    fi
+    # a worker's wake-up, or a fifth of a second (no fork: a builtin); then drain the pipe
+    read -r -t 0.2 -u "$events" line 2>/dev/null || true
+    while read -r -t 0 -u "$events" 2>/dev/null; do read -r -u "$events" line || break; done
+    for mark in "$dir"/draining.*; do
+      [[ -e $mark ]] || continue
+      pid=${mark##*.}
+      if [[ -n ${rotor_slot_of[$pid]:-} && -z ${rotor_successor_of[$pid]:-} && -z $rotor_stopping && -z $rotor_failed ]]; then
+        _rotor_start_worker "${rotor_slot_of[$pid]}" true "$@"
+        rotor_successor_of[$pid]=$rotor_worker_started
+        rotor_entrypoint_log "worker $pid hands over: worker $rotor_worker_started starts in slot ${rotor_slot_of[$pid]}; $pid serves until it is ready"
+      fi
+    done
+    for old in "${!rotor_successor_of[@]}"; do
+      pid=${rotor_successor_of[$old]}
+      if [[ -e $dir/ready.$pid && ! -e $dir/released.$old ]]; then
+        : >"$dir/released.$old"
+        rotor_entrypoint_log "worker $pid is ready: worker $old stops accepting and leaves once it has answered what it accepted"
+      fi
+    done
     for pid in "${!rotor_slot_of[@]}"; do
       kill -0 "$pid" 2>/dev/null && continue
       status=0
       wait "$pid" || status=$?
       slot=${rotor_slot_of[$pid]}
       unset "rotor_slot_of[$pid]"
-      rm -f "$dir/released.$pid"
+      rm -f "$dir/released.$pid" "$dir/draining.$pid" "$dir/ready.$pid"
       # a handover lock whose holder is gone (its successor is ready, or it died) is free
       holder=""
       [[ -f $dir/handover.lock ]] && read -r holder <"$dir/handover.lock" 2>/dev/null
       [[ $holder == "$pid" ]] && rm -f "$dir/handover.lock"
       if [[ -n $rotor_stopping || -n $rotor_failed ]]; then
-        [[ -z $rotor_failed ]] && ((status != 0)) && rotor_failed=$status
+        # a worker still starting when the signal came has no drain to do and dies of the
+        # signal itself (143, 130): stopped as asked, not a failure
+        [[ -z $rotor_failed ]] && ((status != 0 && status != 143 && status != 130)) && rotor_failed=$status
         continue
       fi
       if ((status == rotated)); then

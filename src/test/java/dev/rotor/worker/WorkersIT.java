@@ -77,16 +77,23 @@ class WorkersIT {
         int port = JarProcess.freePort();
         try (JarProcess supervisor = workers(2, "", settings(port, 150))) {
             supervisor.awaitReady(Duration.ofSeconds(90));
-            Result fresh = steady(port, 80, 12, "new");
-            Result kept = steady(port, 80, 12, "keepalive");
-            String log = supervisor.output();
-            for (Result r : List.of(fresh, kept)) {
-                assertThat("every request answered 2xx:\n" + r.text() + "\nlog:\n" + log, r.failed(), is(0L));
+            // rounds of steady load, new connections then kept-alive ones, until five handovers
+            // have happened under it (a busy machine starts successors slowly: more rounds, not
+            // a failure), at most 24 rounds
+            long sent = 0;
+            for (int round = 0; round < 24 && (round < 2 || count(supervisor.output(), "handed over to its successor") < 5);
+                 round++) {
+                Result r = steady(port, 80, 5, round % 2 == 0 ? "new" : "keepalive");
+                assertThat("round " + round + ": every request answered 2xx:\n" + r.text() + "\nlog:\n" + supervisor.output(),
+                           r.failed(), is(0L));
                 assertThat(r.ok(), is(r.sent()));
+                sent += r.sent();
             }
-            // 1,920 requests at 150 a worker: a dozen handovers; at least five, each with its successor
-            assertThat("handovers; log:\n" + log, count(log, " hands over: worker "), is(greaterThanOrEqualTo(5)));
-            assertThat("replicas seen by the client on new connections", fresh.replicas(), is(greaterThanOrEqualTo(4)));
+            String log = supervisor.output();
+            assertThat("handovers under load (" + sent + " requests); log:\n" + log,
+                       count(log, "handed over to its successor"), is(greaterThanOrEqualTo(5)));
+            assertThat("every handover started a successor", count(log, " hands over: worker "),
+                       is(greaterThanOrEqualTo(5)));
             assertThat("no handover ended without its successor", log.contains("handover timed out"), is(false));
 
             // SIGQUIT reaches every JVM (one thread dump each), and they keep serving
