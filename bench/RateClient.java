@@ -230,6 +230,8 @@ public final class RateClient {
             kind = e.getClass().getSimpleName();
         }
         errors.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+        // when, so that a failure can be matched with the server's log
+        System.err.println("failed at " + java.time.Instant.now() + ": " + kind + " (" + e.getMessage() + ")");
     }
 
     private static void waitUntil(long due) {
