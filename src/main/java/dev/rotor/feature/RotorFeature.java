@@ -37,6 +37,7 @@ import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.web.WebConfig;
 import dev.rotor.worker.WorkerConfig;
+import dev.rotor.worker.Listeners;
 import dev.rotor.worker.WorkerHandover;
 import dev.rotor.wire.Wire;
 import dev.rotor.wire.WireConfig;
@@ -86,6 +87,11 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
      */
     public static final double WEIGHT = 900;
     static final String ADMIN_SOCKET = "admin";
+    /**
+     * A connection back from a response this recently is left open by a worker that stops
+     * accepting (its client may be sending the next request); idle longer, it is closed.
+     */
+    private static final Duration IDLE_BEFORE_CLOSE = Duration.ofMillis(100);
     /** A supervised worker's own loopback socket (its warm-up): the public port is shared. */
     static final String WORKER_SOCKET = "worker";
     private static final System.Logger LOG = System.getLogger(RotorFeature.class.getName());
@@ -265,7 +271,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         @Override
         public void afterStart(WebServer webServer) {
             server = webServer;
-            closeables.push(webServer::stop);
+            closeables.push(() -> stopServer(webServer));
             wire.start();
             rotation.start();
             warmUp(webServer);
@@ -277,6 +283,26 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         public double weight() {
             return WEIGHT;
         }
+    }
+
+    /**
+     * A supervised worker leaving: stop accepting (its successor, or the other workers, take the
+     * port's new connections), answer every connection it accepted, let idle keep-alive ones go,
+     * then stop the server; within the drain timeout. Anything else: Helidon's stop.
+     */
+    private void stopServer(WebServer webServer) throws InterruptedException {
+        if (worker.supervised() && Listeners.stopAccepting(webServer)) {
+            long deadline = System.nanoTime() + drainTimeout.toNanos();
+            while (wire.openConnections() > 0 && System.nanoTime() < deadline) {
+                wire.closeIdle(IDLE_BEFORE_CLOSE);
+                Thread.sleep(10);
+            }
+            if (wire.openConnections() > 0) {
+                LOG.log(Level.WARNING, "replica " + id + " stops with " + wire.openConnections()
+                        + " connections still open after the drain timeout " + drainTimeout);
+            }
+        }
+        webServer.stop();
     }
 
     /** The warm-up ({@link WarmUp}): the replica's own requests, before its readiness turns 200. */

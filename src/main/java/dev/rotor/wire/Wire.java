@@ -214,6 +214,28 @@ public final class Wire implements AutoCloseable {
     }
 
     /**
+     * Close the connections idle between requests for at least {@code idleFor}: a replica that
+     * stopped accepting lets them go rather than wait for their keep-alive timeout. A request
+     * that a client sends on one at that very moment is the ordinary keep-alive race, which is
+     * why a connection just back from a response is left alone.
+     *
+     * @param idleFor how long a connection must have been idle
+     * @return how many were closed
+     */
+    public int closeIdle(java.time.Duration idleFor) {
+        long now = nanoClock.getAsLong();
+        int closed = 0;
+        for (ConnectionWatch c : connections) {
+            if (c.phase() == ConnectionWatch.Phase.IDLE && now - c.sinceNanos() >= idleFor.toNanos()) {
+                c.closed(now);
+                c.closeSocket();
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /**
      * What holds the admitted requests right now, for the log line of a 503: how many are in
      * flight, how many of those have already sent their response (their handlers are returning),
      * and the age of the oldest. Walks the requests in flight: for rejections only, never per request.
