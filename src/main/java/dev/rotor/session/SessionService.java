@@ -4,12 +4,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import dev.rotor.upstream.ChatMessage;
 import dev.rotor.upstream.ChatModel;
 import dev.rotor.web.ApiException;
 import dev.rotor.web.JsonBodies;
+import dev.rotor.web.JsonText;
 import dev.rotor.web.Jsons;
 import dev.rotor.web.MethodNotAllowed;
 
@@ -20,9 +20,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
 
 /**
  * {@code /api/sessions}: chat sessions that survive rotation when Redis is configured.
@@ -34,7 +32,7 @@ import jakarta.json.JsonObjectBuilder;
  * </pre>
  */
 public final class SessionService implements HttpService {
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
+    private static final int ID_LENGTH = 32;
 
     private final SessionStore store;
     private final ChatModel chat;
@@ -69,13 +67,13 @@ public final class SessionService implements HttpService {
         JsonObject body = JsonBodies.object(req, c.maxBodyBytes(), true, Set.of("system"));
         Session s = store.create(JsonBodies.optionalString(body, "system", c.maxMessageChars()));
         res.status(Status.CREATED_201)
-                .header(HeaderNames.LOCATION, "/api/sessions/" + s.id())
-                .send(json(s));
+                .header(HeaderNames.LOCATION, "/api/sessions/" + s.id());
+        JsonText.send(res, json(s));
     }
 
     private void read(ServerRequest req, ServerResponse res) {
         String id = id(req);
-        res.send(json(store.find(id).orElseThrow(() -> notFound(id))));
+        JsonText.send(res, json(store.find(id).orElseThrow(() -> notFound(id))));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
@@ -123,11 +121,25 @@ public final class SessionService implements HttpService {
 
     private static String id(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
-        if (!ID.matcher(id).matches()) {
+        if (!isId(id)) {
             throw new ApiException(Status.BAD_REQUEST_400, "invalid_session_id",
                                    "a session id is 32 lower-case hex digits, as POST /api/sessions returns it");
         }
         return id;
+    }
+
+    /** {@code [0-9a-f]{32}}, checked by hand: the regular expression was ~3% of a session read's CPU samples. */
+    private static boolean isId(String id) {
+        if (id.length() != ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < ID_LENGTH; i++) {
+            char c = id.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ApiException notFound(String id) {
@@ -135,20 +147,22 @@ public final class SessionService implements HttpService {
                 + " (it never existed, was deleted, or expired after being idle)");
     }
 
-    static JsonObject json(Session s) {
-        JsonArrayBuilder messages = Jsons.PROVIDER.createArrayBuilder();
-        s.messages().forEach(m -> messages.add(message(m)));
-        JsonObjectBuilder b = Jsons.PROVIDER.createObjectBuilder().add("id", s.id());
+    /** The session as its routes answer it, written directly (the session read is a hot path). */
+    static byte[] json(Session s) {
+        JsonText json = new JsonText().beginObject().name("id").value(s.id()).name("system");
         Optional<String> system = s.system();
         if (system.isPresent()) {
-            b.add("system", system.get());
+            json.value(system.get());
         } else {
-            b.addNull("system");
+            json.nullValue();
         }
-        return b.add("created", s.created().toString())
-                .add("lastUsed", s.lastUsed().toString())
-                .add("messages", messages)
-                .build();
+        json.name("created").value(s.created().toString())
+                .name("lastUsed").value(s.lastUsed().toString())
+                .name("messages").beginArray();
+        for (ChatMessage m : s.messages()) {
+            json.beginObject().name("role").value(m.role()).name("content").value(m.content()).endObject();
+        }
+        return json.endArray().endObject().toBytes();
     }
 
     private static JsonObject message(ChatMessage m) {

@@ -2,7 +2,6 @@ package dev.rotor.web;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Map;
 import java.util.Properties;
 import java.util.function.Supplier;
 
@@ -10,9 +9,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
-import jakarta.json.Json;
-import jakarta.json.JsonBuilderFactory;
 
 /**
  * {@code GET /}: a small public banner that counts toward the quota like any public route.
@@ -24,10 +20,14 @@ import jakarta.json.JsonBuilderFactory;
 public final class BannerService implements HttpService {
     /** The build's version, from the filtered {@code rotor-version.properties}. */
     public static final String VERSION = readVersion();
-    private static final JsonBuilderFactory JSON = Json.createBuilderFactory(Map.of());
 
     private final String replicaId;
     private final Supplier<String> state;
+    /** The body for the state it names: a replica's state changes a handful of times in its life. */
+    private volatile Body body = new Body("", new byte[0]);
+
+    private record Body(String state, byte[] json) {
+    }
 
     /**
      * @param replicaId this replica's id
@@ -45,12 +45,18 @@ public final class BannerService implements HttpService {
     }
 
     private void banner(ServerRequest req, ServerResponse res) {
-        res.send(JSON.createObjectBuilder()
-                         .add("service", "rotor")
-                         .add("version", VERSION)
-                         .add("replica", replicaId)
-                         .add("state", state.get())
-                         .build());
+        String now = state.get();
+        Body b = body;
+        if (!b.state().equals(now)) {
+            b = new Body(now, new JsonText().beginObject()
+                    .name("service").value("rotor")
+                    .name("version").value(VERSION)
+                    .name("replica").value(replicaId)
+                    .name("state").value(now)
+                    .endObject().toBytes());
+            body = b;
+        }
+        JsonText.send(res, b.json());
     }
 
     private static String readVersion() {
