@@ -51,6 +51,8 @@ public final class AdmissionFilter implements Filter {
     private final MalformedRequests malformed;
     /** When the last rejection was explained in the log (one line per interval, not per 503). */
     private final java.util.concurrent.atomic.AtomicLong explainedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+    /** Built once: every admitted request's permit gives back through it. */
+    private final Runnable releaseConcurrency;
 
     /**
      * @param concurrency the global limit
@@ -80,6 +82,7 @@ public final class AdmissionFilter implements Filter {
         this.identity = identity;
         this.wire = wire;
         this.maxPayload = maxPayload;
+        this.releaseConcurrency = concurrency::release;
     }
 
     @Override
@@ -124,8 +127,7 @@ public final class AdmissionFilter implements Filter {
                                         + " requests at once; retry shortly", BUSY_RETRY_AFTER);
             return;
         }
-        Permit permit = new Permit(concurrency::release);
-        req.context().register(permit);
+        Permit permit = new Permit(releaseConcurrency);
         RequestWatch watch = wire.watchRequest(permit::release, res::isSent);
         try {
             if (rateLimiter.isPresent()) {
@@ -140,7 +142,7 @@ public final class AdmissionFilter implements Filter {
                     return;
                 }
             }
-            chain.proceed();
+            permit.holdDuring(chain::proceed);
         } finally {
             wire.finished(watch);
         }

@@ -21,6 +21,8 @@ import io.helidon.webserver.http.RoutingResponse;
 public final class CountingFilter implements Filter {
     private final ReplicaLifecycle lifecycle;
     private final Runnable perCountedRequest;
+    /** Built once rather than per request: every permit ends its request's count through it. */
+    private final Runnable requestFinished;
 
     /**
      * @param lifecycle         the replica's lifecycle
@@ -29,6 +31,7 @@ public final class CountingFilter implements Filter {
     public CountingFilter(ReplicaLifecycle lifecycle, Runnable perCountedRequest) {
         this.lifecycle = lifecycle;
         this.perCountedRequest = perCountedRequest;
+        this.requestFinished = lifecycle::requestFinished;
     }
 
     /**
@@ -55,8 +58,8 @@ public final class CountingFilter implements Filter {
         lifecycle.requestStarted();
         // in flight until admission's permit is released: when the handler returns, or when the
         // request deadline gives up on a stuck one (one truth for admission, drain and status)
-        Optional<Permit> permit = req.context().get(Permit.class);
-        permit.ifPresent(p -> p.onRelease(lifecycle::requestFinished));
+        Optional<Permit> permit = Permit.held();
+        permit.ifPresent(p -> p.onRelease(requestFinished));
         boolean closing = !lifecycle.keepsConnections();
         if (closing) {
             res.header(HeaderValues.CONNECTION_CLOSE);

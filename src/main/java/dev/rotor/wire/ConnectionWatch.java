@@ -2,6 +2,7 @@ package dev.rotor.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 import io.helidon.common.buffers.BufferData;
 import io.helidon.webserver.ConnectionContext;
@@ -24,6 +25,8 @@ public final class ConnectionWatch {
 
     private final ConnectionContext ctx;
     private final AtomicReference<State> state;
+    /** The request its route is running, if any (HTTP/1.1: one at a time). */
+    private volatile RequestWatch request;
     /** Whether the connection's first request has sent a byte (read on the connection's thread only). */
     private boolean started;
 
@@ -40,15 +43,31 @@ public final class ConnectionWatch {
         return state.get().sinceNanos();
     }
 
+    RequestWatch request() {
+        return request;
+    }
+
+    void request(RequestWatch r) {
+        request = r;
+    }
+
+    /** The request ended (its handler returned, or the watchdog timed it out). */
+    void requestDone(RequestWatch r) {
+        if (request == r) {
+            request = null;
+        }
+    }
+
     /**
      * Bytes arrived: on an idle connection they start the next request's header deadline.
      *
      * @return whether they are the first bytes of a request
      */
-    boolean bytesArrived(long nowNanos) {
+    boolean bytesArrived(LongSupplier nanoClock) {
         State s = state.get();
         if (s.phase() == Phase.IDLE) {
-            return state.compareAndSet(s, new State(Phase.HEADERS, nowNanos));
+            // the clock only here: most reads are not a request's first bytes
+            return state.compareAndSet(s, new State(Phase.HEADERS, nanoClock.getAsLong()));
         }
         if (!started) {
             started = true;

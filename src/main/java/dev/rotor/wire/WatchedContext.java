@@ -48,7 +48,7 @@ final class WatchedContext implements ConnectionContext {
             } catch (UncheckedIOException e) {
                 throw new ServerConnectionException("Failed to get data from socket", e);
             }
-            if (bytes != null && watch.bytesArrived(nanoClock.getAsLong()) && !looksLikeHttp(bytes)) {
+            if (bytes != null && watch.bytesArrived(nanoClock) && !looksLikeHttp(bytes)) {
                 notHttp.run();
                 // not a request line: nothing sensible can be answered (TLS on the plain port, a
                 // port scanner); Helidon would wait for a line end until the header deadline

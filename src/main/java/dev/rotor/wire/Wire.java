@@ -62,6 +62,7 @@ public final class Wire implements AutoCloseable {
     private final int maxConnections;
     private final LongSupplier nanoClock;
     private final Set<ConnectionWatch> connections = ConcurrentHashMap.newKeySet();
+    /** Requests with no connection watch of their own (served off a connection's thread). */
     private final Set<RequestWatch> requests = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<ConnectionWatch> current = new ThreadLocal<>();
     private final AtomicInteger open = new AtomicInteger();
@@ -183,21 +184,32 @@ public final class Wire implements AutoCloseable {
             }
         }
         long request = config.requestTimeout().toNanos();
+        for (ConnectionWatch c : connections) {
+            RequestWatch r = c.request();
+            if (r != null && now - r.startNanos() >= request && r.timeOut()) {
+                c.requestDone(r);
+                timedOut(r, now);
+            }
+        }
         for (RequestWatch r : requests) {
             if (now - r.startNanos() >= request && r.timeOut()) {
                 requests.remove(r);
-                requestTimeouts.increment();
-                stuck.incrementAndGet();
-                r.connection().ifPresent(c -> {
-                    c.closed(now);
-                    if (!r.responseSent()) {
-                        c.writeRaw(504, "Gateway Timeout", ErrorResponses.body("request_timeout", "the request did not finish within "
-                                + config.requestTimeout() + "; its connection is closed").toString());
-                    }
-                    c.closeSocket();
-                });
+                timedOut(r, now);
             }
         }
+    }
+
+    private void timedOut(RequestWatch r, long now) {
+        requestTimeouts.increment();
+        stuck.incrementAndGet();
+        r.connection().ifPresent(c -> {
+            c.closed(now);
+            if (!r.responseSent()) {
+                c.writeRaw(504, "Gateway Timeout", ErrorResponses.body("request_timeout", "the request did not finish within "
+                        + config.requestTimeout() + "; its connection is closed").toString());
+            }
+            c.closeSocket();
+        });
     }
 
     /**
@@ -208,8 +220,16 @@ public final class Wire implements AutoCloseable {
      * @return the watch; call {@link #finished(RequestWatch)} when the handler returns
      */
     public RequestWatch watchRequest(Runnable release, BooleanSupplier responseSent) {
-        RequestWatch r = new RequestWatch(nanoClock.getAsLong(), Optional.ofNullable(current.get()), release, responseSent);
-        requests.add(r);
+        ConnectionWatch c = current.get();
+        RequestWatch r = new RequestWatch(nanoClock.getAsLong(), Optional.ofNullable(c), release, responseSent);
+        // an HTTP/1.1 connection runs one request at a time: the request rides on its connection's
+        // watch (the watchdog sees every connection anyway) instead of a shared set that every
+        // request would add itself to and remove itself from
+        if (c != null) {
+            c.request(r);
+        } else {
+            requests.add(r);
+        }
         return r;
     }
 
@@ -264,7 +284,7 @@ public final class Wire implements AutoCloseable {
      * @param r the request's watch
      */
     public void finished(RequestWatch r) {
-        requests.remove(r);
+        r.connection().ifPresentOrElse(c -> c.requestDone(r), () -> requests.remove(r));
         if (r.finished()) {
             stuck.decrementAndGet();
             LOG.log(Level.INFO, "a handler timed out earlier returned; stuck work now " + stuck.get());
