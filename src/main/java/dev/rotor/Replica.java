@@ -157,7 +157,7 @@ public final class Replica {
                     // port and host come from the server node itself (WebConfig has validated them)
                     .config(config.get("server"))
                     .update(rotor)
-                    .addFeature(AccessLogFeature.create(logging.accessLog(), rotor.identity()::key))
+                    .addFeature(AccessLogFeature.create(logging.accessLog(), logging.accessLogQueue(), rotor.identity()::key))
                     .routing(routing -> routing(routing, parts))
                     .build()
                     .start();

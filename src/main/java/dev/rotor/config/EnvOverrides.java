@@ -35,6 +35,7 @@ public final class EnvOverrides {
         m.put("LOG_LEVEL", "rotor.log-level");
         m.put("ROTOR_LOG_FORMAT", "rotor.log-format");
         m.put("ROTOR_ACCESS_LOG", "rotor.access-log");
+        m.put("ROTOR_ACCESS_LOG_QUEUE", "rotor.access-log-queue");
         m.put("ROTOR_ADMIN_PORT", "rotor.admin-port");
         m.put("ROTOR_REPLICA_ID", "rotor.replica-id");
         m.put("REDIS_URL", "rotor.redis.url");

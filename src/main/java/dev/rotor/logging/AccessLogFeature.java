@@ -39,6 +39,8 @@ import io.helidon.webserver.spi.ServerFeature;
  * reach a filter and are not logged. The feature runs at Helidon's own access-log weight (1000),
  * ahead of the routes' filters (100), so requests that admission rejects (429, 503) are logged.
  * Lines are INFO: a {@code LOG_LEVEL} above INFO hides them like every other INFO line.
+ * A request hands its line to one writer thread ({@link AccessLogWriter}), which writes lines in
+ * batches; the server's stop writes what is still queued.
  */
 public final class AccessLogFeature implements ServerFeature, Weighted {
     /** Logger of the access lines. */
@@ -48,26 +50,30 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
     private static final Logger LOG = Logger.getLogger(LOGGER);
 
     private final boolean enabled;
+    private final int queuedLines;
     private final Function<ServerRequest, String> client;
     private final LongSupplier nanoClock;
 
-    private AccessLogFeature(boolean enabled, Function<ServerRequest, String> client, LongSupplier nanoClock) {
+    private AccessLogFeature(boolean enabled, int queuedLines, Function<ServerRequest, String> client, LongSupplier nanoClock) {
         this.enabled = enabled;
+        this.queuedLines = queuedLines;
         this.client = client;
         this.nanoClock = nanoClock;
     }
 
     /**
-     * @param enabled whether to log ({@code rotor.access-log}); when off the feature adds nothing
-     * @param client  names the client of a request without revealing its credentials
+     * @param enabled     whether to log ({@code rotor.access-log}); when off the feature adds nothing
+     * @param queuedLines lines that may wait for the writer ({@code rotor.access-log-queue})
+     * @param client      names the client of a request without revealing its credentials
      * @return the feature, for {@code WebServerConfig.Builder#addFeature}
      */
-    public static AccessLogFeature create(boolean enabled, Function<ServerRequest, String> client) {
-        return create(enabled, client, System::nanoTime);
+    public static AccessLogFeature create(boolean enabled, int queuedLines, Function<ServerRequest, String> client) {
+        return create(enabled, queuedLines, client, System::nanoTime);
     }
 
-    static AccessLogFeature create(boolean enabled, Function<ServerRequest, String> client, LongSupplier nanoClock) {
-        return new AccessLogFeature(enabled, client, nanoClock);
+    static AccessLogFeature create(boolean enabled, int queuedLines, Function<ServerRequest, String> client,
+                                   LongSupplier nanoClock) {
+        return new AccessLogFeature(enabled, queuedLines, client, nanoClock);
     }
 
     @Override
@@ -94,9 +100,17 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
     }
 
     private final class Routing implements HttpFeature, Weighted {
+        private final AccessLogWriter writer = new AccessLogWriter(LOG, queuedLines, System.out);
+
         @Override
         public void setup(HttpRouting.Builder routing) {
             routing.addFilter(this::filter);
+        }
+
+        @Override
+        public void afterStop() {
+            // the last requests' lines are written before the replica goes on to close or exit
+            writer.close();
         }
 
         @Override
@@ -115,8 +129,8 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
             String path = req.path().rawPath();
             // when sent, not when the chain returns: a handler's exception is answered by the
             // error handlers after it has left this filter, and that answer is what the client got
-            res.whenSent(() -> LOG.info(AccessLine.of(method, path, res.status().code(), res.bytesWritten(),
-                                                      nanoClock.getAsLong() - start, client.apply(req))));
+            res.whenSent(() -> writer.log(AccessLine.of(method, path, res.status().code(), res.bytesWritten(),
+                                                        nanoClock.getAsLong() - start, client.apply(req))));
             chain.proceed();
         }
     }

@@ -2,6 +2,7 @@ package dev.rotor.logging;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -25,6 +26,11 @@ final class TextLogFormatter extends Formatter {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS");
 
     private final ZoneId zone;
+    /** The last millisecond written and its text: access lines come many to a millisecond under load. */
+    private volatile Stamp last = new Stamp(Long.MIN_VALUE, "");
+
+    private record Stamp(long epochMilli, String text) {
+    }
 
     /**
      * @param zone the zone of the timestamps (SimpleFormatter's: the system default)
@@ -42,10 +48,20 @@ final class TextLogFormatter extends Formatter {
         return FORMAT.equals(override != null ? override : format);
     }
 
+    private String stamp(Instant at) {
+        long ms = at.toEpochMilli();
+        Stamp s = last;
+        if (s.epochMilli() != ms) {
+            s = new Stamp(ms, TIME.format(ZonedDateTime.ofInstant(at, zone)));
+            last = s;
+        }
+        return s.text();
+    }
+
     @Override
     public String format(LogRecord record) {
         StringBuilder line = new StringBuilder(160);
-        TIME.formatTo(ZonedDateTime.ofInstant(record.getInstant(), zone), line);
+        line.append(stamp(record.getInstant()));
         line.append(' ').append(LogLevels.word(record.getLevel()))
                 .append(' ').append(record.getLoggerName())
                 .append(": ").append(formatMessage(record));

@@ -79,7 +79,7 @@ class AccessLogTest {
         AtomicLong now = new AtomicLong(1_000_000);
         // each read moves the clock 1.5 ms on: start, then sent
         WebServer server = WebServer.builder().host("127.0.0.1").port(0)
-                .addFeature(AccessLogFeature.create(true, req -> "ip:test", () -> now.getAndAdd(1_500_000)))
+                .addFeature(AccessLogFeature.create(true, 16, req -> "ip:test", () -> now.getAndAdd(1_500_000)))
                 .routing(routing -> routing.get("/hello", (req, res) -> res.send("hello")))
                 .build()
                 .start();
@@ -115,7 +115,7 @@ class AccessLogTest {
                 throw new AssertionError("an access log that is off registers nothing");
             }
         };
-        AccessLogFeature.create(false, req -> "ip:test").setup(untouchable);
+        AccessLogFeature.create(false, 16, req -> "ip:test").setup(untouchable);
     }
 
     @Test

@@ -53,12 +53,12 @@ class JsonLogFormatTest {
         handler = new StreamHandler(out, new SimpleFormatter());
         Logger.getLogger("").addHandler(handler);
         // every level, so that the libraries' debug lines are formatted too
-        Logging.apply(new LoggingConfig(Level.FINEST, LogFormat.JSON, false));
+        Logging.apply(new LoggingConfig(Level.FINEST, LogFormat.JSON, false, 16));
     }
 
     @AfterEach
     void backToText() {
-        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT, false));
+        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT, false, 16));
         Logger.getLogger("").removeHandler(handler);
     }
 
@@ -124,7 +124,7 @@ class JsonLogFormatTest {
 
     @Test
     void textGivesTheHandlersTheirFormatterBack() {
-        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT, false));
+        Logging.apply(new LoggingConfig(Level.INFO, LogFormat.TEXT, false, 16));
         // the properties' line: written by hand while logging.properties keeps its format
         assertThat(handler.getFormatter() instanceof SimpleFormatter || handler.getFormatter() instanceof TextLogFormatter,
                    is(true));
