@@ -40,8 +40,8 @@ class ConfigurationReferenceTest {
                                                         Path.of("deploy/image/aot-train"));
     /** bin/run sources it to find a JDK: what it exports is the scripts' own state, not a setting. */
     private static final Path JDK_FINDER = Path.of("bin/jdk.sh");
-    /** The shell's own variable: read, never Rotor's to document. */
-    private static final Set<String> SHELL = Set.of("HOME");
+    /** The shell's own variables: read, never Rotor's to document (a sourced script finds its folder by BASH_SOURCE). */
+    private static final Set<String> SHELL = Set.of("HOME", "BASH_SOURCE");
 
     private static final Pattern SHELL_READ = Pattern.compile("\\$\\{?([A-Z][A-Z0-9_]*)");
     private static final Pattern SHELL_EXPORT = Pattern.compile("(?:^|[\\s;])(?:export\\s+)?([A-Z][A-Z0-9_]*)=");
