@@ -1,5 +1,7 @@
 package dev.rotor.admission;
 
+import java.util.Optional;
+
 import dev.rotor.web.ErrorResponses;
 import dev.rotor.wire.ParsePhase;
 
@@ -80,7 +82,7 @@ public final class SizeLimits {
     }
 
     /** Every protocol-level failure as {@code {"error","message"}}. */
-    private record JsonDirectHandler(AdmissionConfig config, MalformedRequests malformed) implements DirectHandler {
+    record JsonDirectHandler(AdmissionConfig config, MalformedRequests malformed) implements DirectHandler {
         @Override
         public TransportResponse handle(TransportRequest request,
                                         EventType eventType,
@@ -91,14 +93,12 @@ public final class SizeLimits {
             Status answer = status;
             String code;
             String sentence;
-            ParsePhase phase = ParsePhase.current();
-            if (eventType == EventType.INTERNAL_ERROR && status.code() == Status.INTERNAL_SERVER_ERROR_500.code()
-                    && phase != ParsePhase.HEADERS) {
+            Optional<MalformedRequests.Kind> unparsed = unparsed(eventType, status, ParsePhase.current());
+            if (unparsed.isPresent()) {
                 // the failure came while Helidon was still parsing what the client sent: a
                 // malformed request, so a 400 (and no "Internal server error" WARNING, which
                 // Helidon logs for 500s only)
-                MalformedRequests.Kind kind = phase == ParsePhase.NONE ? MalformedRequests.Kind.REQUEST_LINE
-                        : MalformedRequests.Kind.HEADER_SECTION;
+                MalformedRequests.Kind kind = unparsed.get();
                 record(kind, "internal error while parsing the " + kind.tag());
                 headers.set(HeaderNames.CONTENT_TYPE, MediaTypes.APPLICATION_JSON.text());
                 return TransportResponse.builder()
@@ -146,6 +146,19 @@ public final class SizeLimits {
                     .headers(headers)
                     .entity(ErrorResponses.body(code, sentence).toString())
                     .build();
+        }
+
+        /**
+         * @return the part of a malformed request Helidon reported as an internal error, empty
+         *         when it is a real one (a route's failure, or a connection the wire does not serve)
+         */
+        static Optional<MalformedRequests.Kind> unparsed(EventType eventType, Status status, ParsePhase phase) {
+            if (eventType != EventType.INTERNAL_ERROR || status.code() != Status.INTERNAL_SERVER_ERROR_500.code()
+                    || !phase.beforeHeaders()) {
+                return Optional.empty();
+            }
+            return Optional.of(phase == ParsePhase.NONE ? MalformedRequests.Kind.REQUEST_LINE
+                                       : MalformedRequests.Kind.HEADER_SECTION);
         }
 
         private void record(MalformedRequests.Kind kind, String detail) {

@@ -48,6 +48,7 @@ final class WatchedContext implements ConnectionContext {
             } catch (UncheckedIOException e) {
                 throw new ServerConnectionException("Failed to get data from socket", e);
             }
+            ParsePhase.track();
             if (bytes != null && watch.bytesArrived(nanoClock) && !looksLikeHttp(bytes)) {
                 notHttp.run();
                 // not a request line: nothing sensible can be answered (TLS on the plain port, a
