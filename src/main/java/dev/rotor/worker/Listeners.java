@@ -32,6 +32,8 @@ public final class Listeners {
      *         listener's socket could not be closed; the caller stops the server as usual)
      */
     public static boolean stopAccepting(WebServer server) {
+        // first let the kernel stop queueing on this process's listener, and take what is queued
+        AcceptQueue.closeAndDrain(server.port(), java.time.Duration.ofMillis(500));
         try {
             Field listenersField = server.getClass().getDeclaredField("listeners");
             listenersField.setAccessible(true);
