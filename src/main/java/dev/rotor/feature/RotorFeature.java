@@ -91,7 +91,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
      * A connection back from a response this recently is left open by a worker that stops
      * accepting (its client may be sending the next request); idle longer, it is closed.
      */
-    private static final Duration IDLE_BEFORE_CLOSE = Duration.ofMillis(100);
+    private static final Duration IDLE_BEFORE_CLOSE = Duration.ofSeconds(1);
     /** A supervised worker's own loopback socket (its warm-up): the public port is shared. */
     static final String WORKER_SOCKET = "worker";
     private static final System.Logger LOG = System.getLogger(RotorFeature.class.getName());
