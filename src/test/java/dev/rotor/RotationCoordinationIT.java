@@ -44,6 +44,8 @@ class RotationCoordinationIT {
         env.put("ROTOR_EXIT_MODE", exitMode);
         env.put("ROTOR_DRAIN_PERIOD", drain);
         env.put("ROTOR_DRAIN_TIMEOUT", "PT60S");
+        // the timeout chain: a drain outlasts what a request may take (queue + request timeout)
+        env.put("ROTOR_REQUEST_TIMEOUT", "PT30S");
         env.put("ROTOR_ROTATION_LEASE_TTL", ttl);
         env.put("ROTOR_ROTATION_LEASE_RETRY", "PT0.1S");
         env.put("ROTOR_ROTATION_LEASE_HOLD", "PT1S");

@@ -74,6 +74,8 @@ public final class EnvOverrides {
         m.put("ROTOR_DRAIN_PERIOD", "rotor.lifecycle.drain-period");
         m.put("ROTOR_DRAIN_TIMEOUT", "rotor.lifecycle.drain-timeout");
         m.put("ROTOR_SHUTDOWN_DRAIN_PERIOD", "rotor.lifecycle.shutdown-drain-period");
+        m.put("ROTOR_FRONT_TIMEOUT", "rotor.chain.front-timeout");
+        m.put("ROTOR_STOP_GRACE_PERIOD", "rotor.chain.stop-grace-period");
         m.put("ROTOR_EXIT_MODE", "rotor.lifecycle.exit-mode");
         m.put("ROTOR_EXIT_CODE", "rotor.lifecycle.exit-code");
         m.put("ROTOR_MAX_LIFETIME", "rotor.lifecycle.max-lifetime");

@@ -43,6 +43,19 @@ public final class Settings {
     }
 
     /**
+     * For a rule that spans features (the timeout chain): the node that holds this one.
+     *
+     * @return settings over the parent node, e.g. {@code rotor} for {@code rotor.lifecycle}
+     */
+    public Settings parent() {
+        Config.Key key = node.key();
+        if (key.isRoot()) {
+            throw new IllegalStateException("the root configuration has no parent");
+        }
+        return new Settings(node.root().get(key.parent().toString()));
+    }
+
+    /**
      * @param key relative key
      * @return the raw string, which must be present
      */

@@ -3,6 +3,7 @@ package dev.rotor.lifecycle;
 import java.time.Duration;
 
 import dev.rotor.config.Settings;
+import dev.rotor.config.TimeoutChain;
 
 /**
  * Settings of the replica lifecycle ({@code rotor.lifecycle}).
@@ -66,6 +67,9 @@ public record LifecycleConfig(long maxRequests,
         if (drainTimeout.compareTo(shutdownDrain) < 0) {
             throw s.invalid("drain-timeout", "must not be shorter than shutdown-drain-period (" + shutdownDrain + ")");
         }
+        // the drain against what a request may take and the layers around the replica: a rule
+        // across features, checked with the drain because the drain is what would cut
+        TimeoutChain.from(s.parent());
         return new LifecycleConfig(max,
                                    jitter,
                                    s.duration("min-lifetime", Duration.ZERO, MAX_DURATION),

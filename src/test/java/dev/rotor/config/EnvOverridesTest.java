@@ -26,10 +26,11 @@ class EnvOverridesTest {
     void gunicornRotationVariablesSetTheQuotaAndTheDrainTimeout() {
         LifecycleConfig c = lifecycle(Map.of("GUNICORN_MAX_REQUESTS", "5",
                                              "GUNICORN_MAX_REQUESTS_JITTER", "0",
-                                             "GUNICORN_GRACEFUL_TIMEOUT", "30"));
+                                             "GUNICORN_TIMEOUT", "30",
+                                             "GUNICORN_GRACEFUL_TIMEOUT", "45"));
         assertThat(c.maxRequests(), is(5L));
         assertThat(c.maxRequestsJitter(), is(0L));
-        assertThat(c.drainTimeout(), is(java.time.Duration.ofSeconds(30)));
+        assertThat(c.drainTimeout(), is(java.time.Duration.ofSeconds(45)));
         assertThat(EnvOverrides.notices(Map.of("GUNICORN_MAX_REQUESTS", "5")), is(empty()));
     }
 

@@ -120,9 +120,9 @@ class SettingsTest {
     void bareSecondsAreADuration() {
         assertThat(Settings.parseDuration("30"), is(Duration.ofSeconds(30)));
         assertThat(Settings.parseDuration("0"), is(Duration.ZERO));
-        LifecycleConfig c = lifecycle(Map.of("ROTOR_DRAIN_PERIOD", "5", "ROTOR_DRAIN_TIMEOUT", "30"));
+        LifecycleConfig c = lifecycle(Map.of("ROTOR_DRAIN_PERIOD", "5", "ROTOR_DRAIN_TIMEOUT", "70"));
         assertThat(c.drainPeriod(), is(Duration.ofSeconds(5)));
-        assertThat(c.drainTimeout(), is(Duration.ofSeconds(30)));
+        assertThat(c.drainTimeout(), is(Duration.ofSeconds(70)));
     }
 
     @Test

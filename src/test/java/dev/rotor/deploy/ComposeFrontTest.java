@@ -94,8 +94,9 @@ class ComposeFrontTest {
         for (String name : USER_VARIABLES) {
             assertThat(".env.example lists " + name, example.containsKey(name), is(true));
         }
+        // ${KEY...} in the file, or a name passed as it is (KEY: with no value)
         example.keySet().forEach(k -> assertThat(".env.example key " + k + " is read by docker-compose.yml",
-                                                  compose, containsString("${" + k)));
+                                                  compose.contains("${" + k) || appEnvironment().containsKey(k), is(true)));
         // its values are valid settings, as the replicas would get them
         AppSettings.of(resolve(appEnvironment(), example));
     }
@@ -218,11 +219,18 @@ class ComposeFrontTest {
 
     /**
      * The replicas' environment as compose builds it: {@code ${VAR:-default}} from the user's
-     * values, else the default; {@code ${VAR-default}} keeps a value the user set to empty.
+     * values, else the default; {@code ${VAR-default}} keeps a value the user set to empty; a
+     * name with no value is passed only when the user set it.
      */
     static Map<String, String> resolve(Map<String, Object> env, Map<String, String> user) {
         Map<String, String> out = new HashMap<>();
         env.forEach((k, v) -> {
+            if (v == null) {
+                if (user.containsKey(k)) {
+                    out.put(k, user.get(k));
+                }
+                return;
+            }
             Matcher m = INTERPOLATION.matcher(String.valueOf(v));
             StringBuilder sb = new StringBuilder();
             while (m.find()) {

@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.EnvOverrides;
 import dev.rotor.config.Settings;
+import dev.rotor.config.TimeoutChain;
 import dev.rotor.lifecycle.ExitMode;
 import dev.rotor.lifecycle.LifecycleConfig;
 import dev.rotor.lifecycle.ReplicaLifecycle;
@@ -122,7 +123,7 @@ class DeploymentConsistencyTest {
                 "rotor.lifecycle.max-requests", "1",
                 "rotor.lifecycle.max-requests-jitter", "0",
                 "rotor.lifecycle.drain-period", "PT60S",
-                "rotor.lifecycle.drain-timeout", "PT60S",
+                "rotor.lifecycle.drain-timeout", "PT90S",
                 "rotor.lifecycle.exit-mode", "liveness"))) {
             int port = replica.observePort();
             assertThat(startup, Http.status(port, startup), is(200));
@@ -305,6 +306,32 @@ class DeploymentConsistencyTest {
                 .forEach(v -> assertThat("secrets are never in the file", v.get("value"), is((Object) null)));
     }
 
+    /**
+     * Render's half of the timeout chain: the drain outlasts a request admitted as the drain
+     * period ends, Render's grace outlasts the drain, and the app is told that grace (so that
+     * raising the drain alone is refused at startup instead of cut by Render's SIGKILL).
+     */
+    @Test
+    void renderKeepsTheTimeoutChain() throws Exception {
+        Map<String, Object> webService = list(Manifests.yamlFile("render.yaml").get("services")).stream()
+                .filter(s -> "web".equals(s.get("type"))).findFirst().orElseThrow();
+        Map<String, String> values = new HashMap<>();
+        list(webService.get("envVars")).forEach(v -> {
+            if (v.get("value") != null) {
+                values.put((String) v.get("key"), String.valueOf(v.get("value")));
+            }
+        });
+        TimeoutChain chain = TimeoutChain.from(Settings.of(ConfigLoader.load(values, Map.of())).node("rotor"));
+        Duration grace = Duration.ofSeconds(((Number) webService.get("maxShutdownDelaySeconds")).longValue());
+        assertThat("Render accepts 1 to 300 s", grace, lessThanOrEqualTo(Duration.ofSeconds(300)));
+        assertThat("the app is told Render's grace", chain.stopGracePeriod().orElseThrow(), is(grace));
+        assertThat("drain timeout > drain period + queue + request timeout", chain.drainTimeout(),
+                   greaterThan(chain.drainPeriod().plus(chain.allowed())));
+        assertThat("drain timeout > shutdown drain + queue + request timeout", chain.drainTimeout(),
+                   greaterThan(chain.shutdownDrainPeriod().plus(chain.allowed())));
+        assertThat(grace, greaterThan(chain.drainTimeout()));
+    }
+
     @Test
     void composeAndHaproxyAgreeWithTheApp() throws Exception {
         Map<String, Object> compose = Manifests.yamlFile("docker-compose.yml");
@@ -312,6 +339,8 @@ class DeploymentConsistencyTest {
         Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
         Set<String> known = new HashSet<>(appVariables());
         known.addAll(Manifests.IMAGE_VARIABLES);
+        // gunicorn's names, passed through for users who bring them
+        known.addAll(EnvOverrides.ALIASES.keySet());
         for (String app : List.of("app")) {
             @SuppressWarnings("unchecked")
             Map<String, Object> env = (Map<String, Object>) services.get(app).get("environment");

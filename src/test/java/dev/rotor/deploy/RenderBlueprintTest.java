@@ -41,16 +41,17 @@ class RenderBlueprintTest {
 
     /**
      * Render restarts a service whose health checks have failed for 60 consecutive seconds
-     * (https://render.com/docs/health-checks). A rotation fails them from the start of its drain
-     * until the next JVM, which the image's entrypoint starts in the same instance, is ready:
-     * at most the drain timeout, plus a start (under 1 s with the AOT cache; 10 s allowed).
+     * (https://render.com/docs/health-checks). A rotation in place fails none: the draining JVM
+     * stays ready until the next one, which the image's entrypoint starts in the same instance,
+     * is (ReplicaLifecycle.ready), and then stops accepting. So the drain timeout is not bounded
+     * by those 60 s (it was, when readiness went down for the whole drain): the timeout chain
+     * sets it above the request timeout instead (DeploymentConsistencyTest.renderKeepsTheTimeoutChain).
      */
     @Test
     void aRotationEndsBeforeRenderWouldRestartTheInstance() {
         LifecycleConfig lifecycle = AppSettings.of(values()).lifecycle();
         assertThat("the drain period lets Render's routing (15 s of failed checks) notice first",
                    lifecycle.drainPeriod().toSeconds(), greaterThanOrEqualTo(15L));
-        assertThat("drain timeout + a start, in seconds", lifecycle.drainTimeout().toSeconds() + 10, lessThanOrEqualTo(60L));
         assertThat("the entrypoint starts the next JVM itself (not set to false)",
                    String.valueOf(values().getOrDefault("ROTOR_RESPAWN", "true")), is("true"));
     }

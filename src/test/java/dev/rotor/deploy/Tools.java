@@ -52,10 +52,25 @@ final class Tools {
      * @return its exit status and output
      */
     static Result run(Path dir, List<String> command) {
+        return run(dir, command, null);
+    }
+
+    /**
+     * @param dir working directory
+     * @param command the command and its arguments
+     * @param env its whole environment (a user's, with nothing inherited), or null to inherit this one
+     * @return its exit status and output
+     */
+    static Result run(Path dir, List<String> command, java.util.Map<String, String> env) {
         try {
             Path out = Files.createTempFile("rotor-tool", ".out");
             try {
-                Process p = new ProcessBuilder(command).directory(dir.toFile())
+                ProcessBuilder builder = new ProcessBuilder(command);
+                if (env != null) {
+                    builder.environment().clear();
+                    builder.environment().putAll(env);
+                }
+                Process p = builder.directory(dir.toFile())
                         .redirectErrorStream(true).redirectOutput(out.toFile()).start();
                 if (!p.waitFor(120, TimeUnit.SECONDS)) {
                     p.destroyForcibly();

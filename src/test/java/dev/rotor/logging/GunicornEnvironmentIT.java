@@ -27,7 +27,8 @@ class GunicornEnvironmentIT {
         List<JsonObject> lines;
         try (JarProcess p = JarProcess.start(Map.of("GUNICORN_MAX_REQUESTS", "5",
                                                     "GUNICORN_MAX_REQUESTS_JITTER", "0",
-                                                    "GUNICORN_GRACEFUL_TIMEOUT", "30",
+                                                    "GUNICORN_TIMEOUT", "30",
+                                                    "GUNICORN_GRACEFUL_TIMEOUT", "45",
                                                     "WORKERS", "4",
                                                     "LOG_LEVEL", "info",
                                                     "ROTOR_LOG_FORMAT", "json",
@@ -50,7 +51,7 @@ class GunicornEnvironmentIT {
         assertThat("one warning explains WORKERS", lines.stream()
                 .filter(l -> l.getString("level").equals("WARN") && l.getString("message").startsWith("WORKERS=4 ")).count(), is(1L));
         assertThat("drain timeout from GUNICORN_GRACEFUL_TIMEOUT in the settings line", lines.stream()
-                .anyMatch(l -> l.getString("message").contains("drain-timeout=PT30S")), is(true));
+                .anyMatch(l -> l.getString("message").contains("drain-timeout=PT45S")), is(true));
         assertThat("one access line for GET /", lines.stream()
                 .filter(l -> l.getString("logger").equals(AccessLogFeature.LOGGER)).count(), is(1L));
     }
