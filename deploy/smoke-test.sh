@@ -97,9 +97,11 @@ uid=$("$DOCKER" run --rm --entrypoint id "$IMAGE" -u)
 
 say "a read-only container with compose's memory limit starts with the AOT cache, and its HEALTHCHECK follows readiness"
 # AOTMode=on makes the JVM refuse to start if the cache cannot be used (stale, or trained
-# with another heap layout than this container's).
+# with another heap layout than this container's). ROTOR_RESPAWN=false: one JVM that drains out
+# of its load balancer (readiness 503); with the default the container stays ready throughout,
+# its successor taking over in place (checked below).
 single=$("$DOCKER" run -d --name rotorsmoke-single --read-only --tmpfs /tmp --memory 384m -p "127.0.0.1:$((PORT + 1)):8080" \
-  --health-interval 1s -e JAVA_OPTS=-XX:AOTMode=on -e ROTOR_MAX_REQUESTS=3 \
+  --health-interval 1s -e JAVA_OPTS=-XX:AOTMode=on -e ROTOR_RESPAWN=false -e ROTOR_MAX_REQUESTS=3 \
   -e ROTOR_MAX_REQUESTS_JITTER=0 -e ROTOR_DRAIN_PERIOD=PT60S -e ROTOR_DRAIN_TIMEOUT=PT90S "$IMAGE")
 single_health() {
   [[ $("$DOCKER" inspect -f '{{.State.Running}}' "$single") == true ]] || fail "the container exited: $("$DOCKER" logs --tail 3 "$single" 2>&1)"
@@ -117,12 +119,12 @@ wait_for "container unhealthy while draining" 20 single_health unhealthy
 "$DOCKER" rm -f "$single" >/dev/null
 single=""
 
-say "docker run --restart unless-stopped with the image's defaults: a replica that reaches its quota is replaced by a new JVM in the same container"
+say "docker run --restart unless-stopped with the image's defaults: a replica that reaches its quota is replaced in place by a new JVM in the same container"
 single=$("$DOCKER" run -d --name rotorsmoke-respawn --read-only --tmpfs /tmp --memory 384m --restart unless-stopped \
   -p "127.0.0.1:$((PORT + 2)):8080" -e ROTOR_MAX_REQUESTS=2 -e ROTOR_MAX_REQUESTS_JITTER=0 -e ROTOR_DRAIN_PERIOD=PT1S "$IMAGE")
 restart_served() { [[ $(http_status "http://127.0.0.1:$((PORT + 2))/") == 200 ]]; }
 # (logs are read whole into a variable before grep: see single_logs above)
-entrypoint_lines() { local l; l=$("$DOCKER" logs "$1" 2>&1); grep -c 'rotor.entrypoint: replica process .* exited with status 0 after its rotation' <<<"$l" || true; }
+entrypoint_lines() { local l; l=$("$DOCKER" logs "$1" 2>&1); grep -c 'rotor.entrypoint: worker .* hands over: worker .* starts in slot' <<<"$l" || true; }
 respawned() { (( $(entrypoint_lines "$single") >= 1 )); }
 wait_for "the first JVM serving" 60 restart_served
 [[ $(http_status "http://127.0.0.1:$((PORT + 2))/") == 200 ]] || fail "the quota's second request was not 200"
