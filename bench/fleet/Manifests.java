@@ -102,9 +102,12 @@ final class Manifests {
                         }
                     }
                 }
+                Map<String, Object> startup = c.get("startupProbe") instanceof Map<?, ?> m2
+                        ? (Map<String, Object>) m2 : Map.of();
                 Supervisors.KubeletSpec spec = new Supervisors.KubeletSpec(
                         intOr(live, "periodSeconds", 10), intOr(live, "failureThreshold", 3),
-                        intOr(live, "timeoutSeconds", 1), preStop, intOr(podSpec, "terminationGracePeriodSeconds", 30));
+                        intOr(live, "timeoutSeconds", 1), preStop, intOr(podSpec, "terminationGracePeriodSeconds", 30),
+                        intOr(startup, "periodSeconds", 10), intOr(startup, "failureThreshold", 3));
                 Harness.log("kubelet timings from k8s/ (Deployment " + ((Map<String, Object>) m.get("metadata")).get("name")
                                   + "): " + spec);
                 return spec;

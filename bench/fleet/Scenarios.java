@@ -155,7 +155,7 @@ final class Scenarios {
      * server), the rate limit (off: every client here has one address), text logs (the
      * harness reads them), the demo route, the container-memory trigger (off: these JVMs share
      * the harness's cgroup, not a pod's); {@code --min-lifetime} and {@code --queue-length}
-     * change the base's for a comparison, {@code --kustomization k8s/overlays/evict} renders
+     * and {@code --max-requests} change the base's for a comparison, {@code --kustomization k8s/overlays/evict} renders
      * another folder (evict mode: each rotation a new pod through the Eviction API stand-in). With the base's 10-minute minimum lifetime the
      * replicas first rotate after 10 minutes, one at a time (the lease): 780 s sees each rotate.
      */
@@ -174,6 +174,9 @@ final class Scenarios {
             if (opts.containsKey("min-lifetime")) {
                 e.put("ROTOR_MIN_LIFETIME", opts.get("min-lifetime"));
             }
+            if (opts.containsKey("max-requests")) {
+                e.put("ROTOR_MAX_REQUESTS", opts.get("max-requests"));
+            }
             if (opts.containsKey("queue-length")) {
                 e.put("ROTOR_QUEUE_LENGTH", opts.get("queue-length"));
             }
@@ -189,12 +192,22 @@ final class Scenarios {
         Map<String, String> targets = new LinkedHashMap<>();
         targets.put("zero failed requests", check(s.failed() == 0) + " (" + s.failed() + "; 503: " + refused
                 + ", connection errors: " + s.connectionErrors() + ")");
+        // where the failures fell: inside a rotation (a drain to its replacement serving) or between
+        List<double[]> windows = Report.rotationWindows(r.run().replicaEvents());
+        long failedDuring = 0;
+        for (int i = 0; i < r.recorder().size(); i++) {
+            int code = r.recorder().status[i];
+            if ((code < 200 || code >= 300 && code != 429) && Report.inside(windows, r.recorder().at[i])) {
+                failedDuring++;
+            }
+        }
+        targets.put("failed during rotations / between", failedDuring + " / " + (s.failed() - failedDuring));
         targets.put("every replica rotated", check(s.rotations() >= base.replicas()) + " (" + s.rotations() + ")");
         targets.put("one replica draining at a time", check(s.maxDrainingAtOnce() <= 1) + " (" + s.maxDrainingAtOnce() + ")");
         targets.put("after 20 s: p50 / p99 / max; p99 during rotations / between", String.format(Locale.ROOT,
                 "%.1f / %.1f / %.0f ms; %.1f / %.1f ms", warm.p50(), warm.p99(), warm.max(), warm.p99During(), warm.p99Between()));
-        report(md, String.format(Locale.ROOT, "k8s-service: " + opts.getOrDefault("kustomization", "k8s/") + " (%d replicas, %s exit mode, minimum lifetime %s, "
-                + "%s permits + queue %s for %s), kubelet stand-in, Service stand-in; %d clients, %d ms each, %.0f req/s, %d s",
+        report(md, String.format(Locale.ROOT, "k8s-service: " + opts.getOrDefault("kustomization", "k8s/") + " (%d replicas, %s exit mode, quota "
+                + e.getOrDefault("ROTOR_MAX_REQUESTS", "800 (the default)") + ", minimum lifetime %s, %s permits + queue %s for %s), kubelet stand-in, Service stand-in; %d clients, %d ms each, %.0f req/s, %d s",
                 base.replicas(), e.get("ROTOR_EXIT_MODE"), e.get("ROTOR_MIN_LIFETIME"), e.get("MAX_CONCURRENT_REQUESTS"),
                 e.get("ROTOR_QUEUE_LENGTH"), e.get("ROTOR_QUEUE_TIMEOUT"), workers, workMs, rate, seconds), s, targets);
         if (!r.backoffs().isEmpty()) {

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The orchestrators the harness plays, one thread per slot:
  * <ul>
  *   <li>{@code compose}: restart the process about a second after it exits;</li>
- *   <li>{@code kubelet}: probe liveness with the period, failure threshold and timeout read from
+ *   <li>{@code kubelet}: probe startup, then liveness, with the periods, failure thresholds and timeout read from
  *       {@code k8s/} (defaults when absent), run the preStop pause, SIGTERM, SIGKILL after the
  *       termination grace period, and restart with Kubernetes' back-off (10 s doubling to 300 s,
  *       reset after 10 minutes up); in evict mode a deleted pod's replacement starts at once on
@@ -22,9 +22,9 @@ final class Supervisors {
 
     /** The orchestrator's view of the probes and the pod's termination, read from k8s/. */
     record KubeletSpec(int livenessPeriod, int livenessFailures, int livenessTimeout, int preStopSeconds,
-                       int gracePeriod) {
+                       int gracePeriod, int startupPeriod, int startupFailures) {
         static KubeletSpec defaults() {
-            return new KubeletSpec(5, 3, 1, 5, 60);
+            return new KubeletSpec(5, 3, 1, 5, 60, 1, 60);
         }
     }
 
@@ -65,7 +65,12 @@ final class Supervisors {
             int failures = 0;
             boolean exited = false;
             boolean evicted = false;
-            long nextProbe = System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.livenessPeriod());
+            // as the kubelet: no liveness probe until the startup probe has passed (a JVM that
+            // starts slowly on a busy node is not killed for it); a startup probe that keeps
+            // failing counts as a liveness failure
+            boolean started = false;
+            int startupFailures = 0;
+            long nextProbe = System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.startupPeriod());
             while (running.get() && failures < spec.livenessFailures()) {
                 Harness.sleep(Duration.ofMillis(100));
                 if (slot.evictionRequested.getAndSet(false)) {
@@ -76,7 +81,15 @@ final class Supervisors {
                     exited = true;
                     break;
                 }
-                if (System.nanoTime() >= nextProbe) {
+                if (!started && System.nanoTime() >= nextProbe) {
+                    nextProbe += TimeUnit.SECONDS.toNanos(spec.startupPeriod());
+                    started = Client.probe(slot.port, "/observe/health/started", Duration.ofSeconds(1)) == 200;
+                    if (started) {
+                        nextProbe = System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.livenessPeriod());
+                    } else if (++startupFailures >= spec.startupFailures()) {
+                        failures = spec.livenessFailures();
+                    }
+                } else if (started && System.nanoTime() >= nextProbe) {
                     nextProbe += TimeUnit.SECONDS.toNanos(spec.livenessPeriod());
                     int status = Client.probe(slot.port, "/observe/health/live", Duration.ofSeconds(spec.livenessTimeout()));
                     failures = status == 200 ? 0 : failures + 1;

@@ -44,6 +44,11 @@ class KubernetesAutoscalingTest {
      * cache and warm-up (docs/benchmarks.md); 2 s with room.
      */
     private static final Duration JVM_START = Duration.ofSeconds(2);
+    /**
+     * The kubelet's delay before restarting a container that exited after running 10 minutes
+     * (its back-off starts at 10 s; the kubelet stand-in applies the same).
+     */
+    private static final Duration RESTART_DELAY = Duration.ofSeconds(10);
 
     private static HorizontalPodAutoscaler hpa;
     private static Deployment deployment;
@@ -83,15 +88,26 @@ class KubernetesAutoscalingTest {
         var r = container().getReadinessProbe();
         var l = container().getLivenessProbe();
         // liveness mode: readiness down for the drain, liveness fails (period x threshold), the
-        // preStop pause, then a JVM start and one readiness period; evict mode is shorter
+        // preStop pause, the restart delay, then a JVM start and one readiness period; evict
+        // mode is shorter (the new pod starts when the eviction is accepted)
         Duration dip = lifecycle.drainPeriod()
                 .plusSeconds((long) l.getPeriodSeconds() * l.getFailureThreshold())
                 .plus(preStop())
+                .plus(RESTART_DELAY)
                 .plus(JVM_START)
                 .plusSeconds(r.getPeriodSeconds());
         Duration window = Duration.ofSeconds(hpa.getSpec().getBehavior().getScaleUp().getStabilizationWindowSeconds());
         assertThat("scale-up waits out a rotation's dip (" + dip + ") seen through a metric window and an HPA period",
                    window, greaterThanOrEqualTo(dip.plus(METRIC_WINDOW).plus(HPA_PERIOD)));
+    }
+
+    /** The slot is held past a replica's stop until its restart is back in the Service. */
+    @Test
+    void leaseHoldCoversTheRestartUntilTheReplicaIsReadyAgain() {
+        var r = container().getReadinessProbe();
+        Duration back = RESTART_DELAY.plus(JVM_START).plusSeconds(r.getPeriodSeconds());
+        assertThat("lease hold vs restart delay + start + a readiness period (" + back + ")", fleet.leaseHold(),
+                   greaterThan(back));
     }
 
     @Test
