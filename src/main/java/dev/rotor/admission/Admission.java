@@ -106,6 +106,14 @@ public final class Admission implements AutoCloseable {
         return filter;
     }
 
+    /**
+     * @param after what runs once a request is admitted, with its permit (the counting filter)
+     * @return the filter, running {@code after} itself: one filter in Helidon's chain instead of two
+     */
+    public Filter filter(Admitted after) {
+        return filter.then(after);
+    }
+
     /** @return who the caller is, as admission sees it */
     public ClientIdentity identity() {
         return identity;

@@ -53,6 +53,8 @@ public final class AdmissionFilter implements Filter {
     private final java.util.concurrent.atomic.AtomicLong explainedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
     /** Built once: every admitted request's permit gives back through it. */
     private final Runnable releaseConcurrency;
+    /** Runs after admission with the permit; null: the next filter, the permit handed by thread. */
+    private final Admitted next;
 
     /**
      * @param concurrency the global limit
@@ -76,6 +78,12 @@ public final class AdmissionFilter implements Filter {
      */
     public AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
                            Wire wire, long maxPayload, MalformedRequests malformed) {
+        this(concurrency, rateLimiter, identity, wire, maxPayload, malformed, null);
+    }
+
+    private AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
+                            Wire wire, long maxPayload, MalformedRequests malformed, Admitted next) {
+        this.next = next;
         this.malformed = malformed;
         this.concurrency = concurrency;
         this.rateLimiter = rateLimiter;
@@ -85,10 +93,22 @@ public final class AdmissionFilter implements Filter {
         this.releaseConcurrency = concurrency::release;
     }
 
+    /**
+     * @param after what runs once a request is admitted, with its permit (the counting filter)
+     * @return this filter, running {@code after} itself instead of proceeding to it as a filter
+     */
+    AdmissionFilter then(Admitted after) {
+        return new AdmissionFilter(concurrency, rateLimiter, identity, wire, maxPayload, malformed, after);
+    }
+
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         if (CountingFilter.isObservePath(req.path().path())) {
-            chain.proceed();
+            if (next == null) {
+                chain.proceed();
+            } else {
+                next.proceed(chain, req, res, Optional.empty());
+            }
             return;
         }
         Optional<Wire.Held> body;
@@ -142,7 +162,11 @@ public final class AdmissionFilter implements Filter {
                     return;
                 }
             }
-            permit.holdDuring(chain::proceed);
+            if (next == null) {
+                permit.holdDuring(chain::proceed);
+            } else {
+                next.proceed(chain, req, res, Optional.of(permit));
+            }
         } finally {
             wire.finished(watch);
         }

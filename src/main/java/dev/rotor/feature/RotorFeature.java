@@ -261,8 +261,9 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         @Override
         public void setup(HttpRouting.Builder routing) {
             // admission first: a request it rejects never counts toward the quota
-            routing.addFilter(admission.filter())
-                    .addFilter(new CountingFilter(rotation.lifecycle(), perCountedRequest));
+            // admission runs the counting filter itself, permit in hand: one filter in the chain
+            CountingFilter counting = new CountingFilter(rotation.lifecycle(), perCountedRequest);
+            routing.addFilter(admission.filter(counting::count));
             if (adminPort.isEmpty()) {
                 routing.register("/observe/replica", status);
             }

@@ -44,6 +44,19 @@ public final class CountingFilter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        count(chain, req, res, Permit.held());
+    }
+
+    /**
+     * The filter, for a caller that holds the request's permit: admission calls it directly, which
+     * spares a filter in Helidon's chain and the thread-local handoff ({@link Permit#held()}).
+     *
+     * @param chain  the rest of the chain
+     * @param req    the request
+     * @param res    the response
+     * @param permit the request's admission permit; empty for requests admission does not limit
+     */
+    public void count(FilterChain chain, RoutingRequest req, RoutingResponse res, Optional<Permit> permit) {
         // Helidon 4.3 answers a client's "Connection: close" with the same header but keeps
         // reading the socket (measured: the connection stays open until the client gives up);
         // HTTP/1.1 says the server closes it after the response, so do that here
@@ -58,7 +71,6 @@ public final class CountingFilter implements Filter {
         lifecycle.requestStarted();
         // in flight until admission's permit is released: when the handler returns, or when the
         // request deadline gives up on a stuck one (one truth for admission, drain and status)
-        Optional<Permit> permit = Permit.held();
         permit.ifPresent(p -> p.onRelease(requestFinished));
         boolean closing = !lifecycle.keepsConnections();
         if (closing) {
