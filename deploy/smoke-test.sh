@@ -125,7 +125,8 @@ single=$("$DOCKER" run -d --name rotorsmoke-respawn --read-only --tmpfs /tmp --m
 restart_served() { [[ $(http_status "http://127.0.0.1:$((PORT + 2))/") == 200 ]]; }
 # (logs are read whole into a variable before grep: see single_logs above)
 entrypoint_lines() { local l; l=$("$DOCKER" logs "$1" 2>&1); grep -c 'rotor.entrypoint: worker .* hands over: worker .* starts in slot' <<<"$l" || true; }
-respawned() { (( $(entrypoint_lines "$single") >= 1 )); }
+# the handover is complete once the old JVM says so (its successor was ready before it stopped accepting)
+respawned() { local l; l=$("$DOCKER" logs "$single" 2>&1); (( $(entrypoint_lines "$single") >= 1 )) && grep -q 'handed over to its successor' <<<"$l"; }
 wait_for "the first JVM serving" 60 restart_served
 [[ $(http_status "http://127.0.0.1:$((PORT + 2))/") == 200 ]] || fail "the quota's second request was not 200"
 wait_for "a new JVM started in the container after the quota" 60 respawned
