@@ -40,8 +40,13 @@ class ConfigurationReferenceTest {
                                                         Path.of("deploy/image/aot-train"));
     /** bin/run sources it to find a JDK: what it exports is the scripts' own state, not a setting. */
     private static final Path JDK_FINDER = Path.of("bin/jdk.sh");
-    /** The shell's own variables: read, never Rotor's to document (a sourced script finds its folder by BASH_SOURCE). */
-    private static final Set<String> SHELL = Set.of("HOME", "BASH_SOURCE");
+    /**
+     * The shell's and the system's own variables, and every BASH_* (a sourced script finds its
+     * folder by BASH_SOURCE): read, never Rotor's to document.
+     */
+    private static final Set<String> SHELL = Set.of("HOME", "PWD", "PPID", "UID", "EUID", "RANDOM", "SECONDS", "LINENO",
+                                                    "FUNCNAME", "EPOCHSECONDS", "EPOCHREALTIME", "HOSTNAME", "IFS",
+                                                    "OPTARG", "OPTIND", "PIPESTATUS", "REPLY", "TMPDIR");
 
     private static final Pattern SHELL_READ = Pattern.compile("\\$\\{?([A-Z][A-Z0-9_]*)");
     private static final Pattern SHELL_EXPORT = Pattern.compile("(?:^|[\\s;])(?:export\\s+)?([A-Z][A-Z0-9_]*)=");
@@ -67,6 +72,7 @@ class ConfigurationReferenceTest {
                                        "GUNICORN_TIMEOUT", "WORKERS", "ROTOR_MAX_REQUESTS", "PORT"));
         assertThat("the JDK finder's own exports are not settings", variables, not(hasItems("ROTOR_JAVA_MAJOR")));
         assertThat(variables, not(hasItems("HOME")));
+        assertThat(variables, not(hasItems("BASH_SOURCE")));
     }
 
     /** @return variable -> where it is read, sorted by name */
@@ -88,7 +94,7 @@ class ConfigurationReferenceTest {
         internal.addAll(matches(SHELL_EXPORT, code(JDK_FINDER)));
         for (Path script : LAUNCHERS) {
             for (String variable : matches(SHELL_READ, code(script))) {
-                if (!internal.contains(variable)) {
+                if (!internal.contains(variable) && !variable.startsWith("BASH")) {
                     read.putIfAbsent(variable, script.toString());
                 }
             }
