@@ -403,13 +403,19 @@ public final class ReplicaLifecycle {
     }
 
     /**
-     * @return whether responses keep their connections open: only while serving (and while a
-     *         successor starts, since it is where connections should go); from the drain on
-     *         every response closes its connection, so that clients reconnect elsewhere
+     * @return whether responses keep their connections open: while serving, while a successor
+     *         starts (it is where connections should go), and while a worker replaced in place
+     *         waits for its successor (a client that reconnects lands on this same worker until the
+     *         successor listens, so closing would only cost a handshake per request while the
+     *         successor's start takes the CPU). Once the drain leads elsewhere (the load balancer
+     *         takes over, or the successor took over) every response closes its connection, so
+     *         that clients reconnect where they are served next
      */
     public boolean keepsConnections() {
         ReplicaState s = state;
-        return s == ReplicaState.SERVING || s == ReplicaState.STARTING && handover.inPlace() && handover.successor();
+        return s == ReplicaState.SERVING
+                || s == ReplicaState.STARTING && handover.inPlace() && handover.successor()
+                || s == ReplicaState.DRAINING && handsOver();
     }
 
     /** @return who takes over when this replica drains */

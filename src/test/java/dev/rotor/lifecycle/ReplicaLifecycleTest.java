@@ -327,4 +327,64 @@ class ReplicaLifecycleTest {
         l.failLiveness("refused");
         assertThat(l.live(), is(false));
     }
+
+    @Test
+    void aWorkerReplacedInPlaceKeepsItsConnectionsUntilItsSuccessorTakesOver() {
+        LifecycleConfig config = LifecycleConfig.basic(2, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30),
+                                                       ExitMode.EXIT);
+        InPlace handover = new InPlace();
+        ReplicaLifecycle l = new ReplicaLifecycle("t4", config, 2, List.of(), RotationGate.OPEN, handover, nanos::get,
+                                                  Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        l.serving();
+        serve(l, 2);
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.DRAINING));
+        assertThat("the successor starts now", handover.drainStarted, is(true));
+        assertThat("new connections still land here", l.keepsConnections(), is(true));
+        handover.takenOver = true;
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.EXPIRED));
+        assertThat("taken over: clients reconnect to the successor", l.keepsConnections(), is(false));
+    }
+
+    @Test
+    void aStopSignalClosesConnectionsEvenForAWorkerReplacedInPlace() {
+        LifecycleConfig config = LifecycleConfig.basic(0, 0, Duration.ZERO, Duration.ofSeconds(10),
+                                                       Duration.ofSeconds(30), ExitMode.EXIT);
+        ReplicaLifecycle l = new ReplicaLifecycle("t5", config, 0, List.of(), RotationGate.OPEN, new InPlace(), nanos::get,
+                                                  Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        l.serving();
+        assertThat(l.keepsConnections(), is(true));
+        l.terminate();
+        assertThat("the whole container stops: nobody takes these connections over", l.keepsConnections(), is(false));
+    }
+
+    private static final class InPlace implements Handover {
+        volatile boolean drainStarted;
+        volatile boolean takenOver;
+
+        @Override
+        public boolean inPlace() {
+            return true;
+        }
+
+        @Override
+        public boolean successor() {
+            return false;
+        }
+
+        @Override
+        public void drainStarted() {
+            drainStarted = true;
+        }
+
+        @Override
+        public boolean takenOver() {
+            return takenOver;
+        }
+
+        @Override
+        public void serving() {
+        }
+    }
 }
