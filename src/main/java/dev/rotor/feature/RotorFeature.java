@@ -276,6 +276,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             wire.start();
             rotation.start();
             warmUp(webServer);
+            rotation.beforeServing();
             rotation.lifecycle().serving();
             signals.ifPresent(s -> s.serving(RotorFeature.this::terminate));
         }

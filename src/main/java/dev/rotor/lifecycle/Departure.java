@@ -89,6 +89,7 @@ public final class Departure {
         // would let the JVM end with status 0 once the server threads are gone
         Thread.ofPlatform().name("rotor-exit").daemon(false).start(() -> {
             closeAll.run();
+            rotation.afterServing();
             LOG.log(Level.INFO, "replica " + lifecycle.id() + " stopped after " + lifecycle.served()
                     + " requests; exit status " + status);
             for (var handler : java.util.logging.Logger.getLogger("").getHandlers()) {

@@ -158,8 +158,41 @@ public final class Rotation implements AutoCloseable {
     public void start() {
         ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("rotor-lifecycle").daemon().factory());
         ticker.scheduleAtFixedRate(lifecycle::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-        leakReport.ifPresent(r -> ticker.schedule(() -> Thread.ofVirtual().start(r::takeBaseline),
-                                                  fleet.leakReportWarmup().toMillis(), TimeUnit.MILLISECONDS));
+        if (!lifecycle.handover().inPlace()) {
+            leakReport.ifPresent(r -> ticker.schedule(() -> Thread.ofVirtual().start(r::takeBaseline),
+                                                      fleet.leakReportWarmup().toMillis(), TimeUnit.MILLISECONDS));
+        }
+    }
+
+    /**
+     * The replica is warm and about to serve. A histogram stops the whole JVM for a few hundred
+     * milliseconds (it runs a full collection first): a worker replaced in place is all its
+     * container serves with (one worker by default), so a pause there is a pause of the
+     * container. Such a worker takes its baseline here instead of while serving, when it is a
+     * successor (its predecessor serves meanwhile; the container's first worker goes without
+     * one rather than delay the container's readiness), and its drain histogram once it has
+     * stopped serving ({@link #afterServing()}).
+     */
+    public void beforeServing() {
+        if (lifecycle.handover().inPlace() && lifecycle.handover().successor()) {
+            leakReport.ifPresent(LeakReport::takeBaseline);
+        }
+    }
+
+    /**
+     * The server stopped: everything accepted is answered. A worker replaced in place takes its
+     * drain histogram now (see {@link #beforeServing()}); the report reaches the log only.
+     */
+    public void afterServing() {
+        RotationCause cause = lifecycle.cause();
+        if (deferredReport(cause)) {
+            leakReport.ifPresent(r -> r.onDrain(cause));
+        }
+    }
+
+    /** @return whether the drain histogram waits until the server stopped (see {@link #beforeServing()}) */
+    private boolean deferredReport(RotationCause cause) {
+        return lifecycle.handover().inPlace() && cause != null && cause != RotationCause.SIGNAL;
     }
 
     /**
@@ -185,7 +218,9 @@ public final class Rotation implements AutoCloseable {
     }
 
     private void drainStarted(RotationCause cause) {
-        leakReport.ifPresent(r -> Thread.ofVirtual().name("rotor-leak-report").start(() -> r.onDrain(cause)));
+        if (!deferredReport(cause)) {
+            leakReport.ifPresent(r -> Thread.ofVirtual().name("rotor-leak-report").start(() -> r.onDrain(cause)));
+        }
         Duration age = lifecycle.age();
         LifecycleConfig c = lifecycle.config();
         if (c.exitMode() == ExitMode.LIVENESS && cause != RotationCause.SIGNAL && age.compareTo(BACKOFF_RESET) < 0) {

@@ -27,6 +27,7 @@ class AcceptQueueTest {
     @Test
     void aClosedQueueTakesNoMoreConnectionsWhileAnOpenOneTakesThemAll() throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "Linux only");
+        assumeTrue(!AcceptQueue.kernelMigrates(AcceptQueue.MIGRATE_REQ), "this host hands a closing listener's queue over itself");
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             listener.bind(new InetSocketAddress("127.0.0.1", 0), 50);
@@ -49,6 +50,16 @@ class AcceptQueueTest {
             assertThat("queued after the queue was closed", queued(port), is(lessThanOrEqualTo(1L)));
             close(after);
         }
+    }
+
+    @Test
+    void whereTheKernelMigratesAClosingListenersQueueTheBacklogIsLeftAlone(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path on = Files.writeString(dir.resolve("on"), "1\n");
+        Path off = Files.writeString(dir.resolve("off"), "0\n");
+        assertThat(AcceptQueue.kernelMigrates(on), is(true));
+        assertThat(AcceptQueue.kernelMigrates(off), is(false));
+        assertThat("a kernel before 5.14 has no such setting", AcceptQueue.kernelMigrates(dir.resolve("absent")), is(false));
     }
 
     private static List<SocketChannel> connect(int port, int n) throws Exception {
