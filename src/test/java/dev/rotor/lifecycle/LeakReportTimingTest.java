@@ -33,7 +33,7 @@ class LeakReportTimingTest {
 
     @Test
     void aSuccessorTakesItsHistogramsBeforeItServesAndAfterItStopped() {
-        Successor handover = new Successor();
+        FakeHandover handover = new FakeHandover(true);
         try (Rotation rotation = rotation(handover)) {
             ReplicaLifecycle lifecycle = rotation.lifecycle();
             LeakReport report = rotation.leakReport().orElseThrow();
@@ -65,33 +65,6 @@ class LeakReportTimingTest {
                        rotation.leakReport().orElseThrow().baselineTaken(), is(false));
             rotation.afterServing();
             assertThat("nothing deferred", rotation.leakReport().orElseThrow().report().isPresent(), is(false));
-        }
-    }
-
-    private static final class Successor implements Handover {
-        volatile boolean takenOver;
-
-        @Override
-        public boolean inPlace() {
-            return true;
-        }
-
-        @Override
-        public boolean successor() {
-            return true;
-        }
-
-        @Override
-        public void drainStarted() {
-        }
-
-        @Override
-        public boolean takenOver() {
-            return takenOver;
-        }
-
-        @Override
-        public void serving() {
         }
     }
 }

@@ -332,7 +332,7 @@ class ReplicaLifecycleTest {
     void aWorkerReplacedInPlaceKeepsItsConnectionsUntilItsSuccessorTakesOver() {
         LifecycleConfig config = LifecycleConfig.basic(2, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30),
                                                        ExitMode.EXIT);
-        InPlace handover = new InPlace();
+        FakeHandover handover = new FakeHandover(false);
         ReplicaLifecycle l = new ReplicaLifecycle("t4", config, 2, List.of(), RotationGate.OPEN, handover, nanos::get,
                                                   Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.serving();
@@ -351,40 +351,11 @@ class ReplicaLifecycleTest {
     void aStopSignalClosesConnectionsEvenForAWorkerReplacedInPlace() {
         LifecycleConfig config = LifecycleConfig.basic(0, 0, Duration.ZERO, Duration.ofSeconds(10),
                                                        Duration.ofSeconds(30), ExitMode.EXIT);
-        ReplicaLifecycle l = new ReplicaLifecycle("t5", config, 0, List.of(), RotationGate.OPEN, new InPlace(), nanos::get,
+        ReplicaLifecycle l = new ReplicaLifecycle("t5", config, 0, List.of(), RotationGate.OPEN, new FakeHandover(false), nanos::get,
                                                   Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.serving();
         assertThat(l.keepsConnections(), is(true));
         l.terminate();
         assertThat("the whole container stops: nobody takes these connections over", l.keepsConnections(), is(false));
-    }
-
-    private static final class InPlace implements Handover {
-        volatile boolean drainStarted;
-        volatile boolean takenOver;
-
-        @Override
-        public boolean inPlace() {
-            return true;
-        }
-
-        @Override
-        public boolean successor() {
-            return false;
-        }
-
-        @Override
-        public void drainStarted() {
-            drainStarted = true;
-        }
-
-        @Override
-        public boolean takenOver() {
-            return takenOver;
-        }
-
-        @Override
-        public void serving() {
-        }
     }
 }
