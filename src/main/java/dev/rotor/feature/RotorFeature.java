@@ -272,6 +272,9 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         @Override
         public void afterStart(WebServer webServer) {
             server = webServer;
+            if (worker.supervised()) {
+                Listeners.listening(webServer);
+            }
             closeables.push(() -> stopServer(webServer));
             wire.start();
             rotation.start();

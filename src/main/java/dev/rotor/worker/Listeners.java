@@ -27,6 +27,17 @@ public final class Listeners {
     }
 
     /**
+     * This worker listens now: take off what its predecessor left on the port's listeners so that
+     * they share new connections by hash again ({@link AcceptQueue}).
+     *
+     * @param server this worker's started server
+     * @return whether anything was left
+     */
+    public static boolean listening(WebServer server) {
+        return AcceptQueue.unsteer(server.port());
+    }
+
+    /**
      * @param server a started Helidon server
      * @return whether every listener stopped accepting (false: nothing was changed, or a
      *         listener's socket could not be closed; the caller stops the server as usual)

@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -60,6 +62,56 @@ class AcceptQueueTest {
         assertThat(AcceptQueue.kernelMigrates(on), is(true));
         assertThat(AcceptQueue.kernelMigrates(off), is(false));
         assertThat("a kernel before 5.14 has no such setting", AcceptQueue.kernelMigrates(dir.resolve("absent")), is(false));
+    }
+
+    @Test
+    void aSteeredGroupSendsEveryNewConnectionToItsNewestListenerUntilTheProgramIsTakenOff() throws Throwable {
+        assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "Linux only");
+        try (ServerSocketChannel old = ServerSocketChannel.open(); ServerSocketChannel successor = ServerSocketChannel.open()) {
+            old.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            old.bind(new InetSocketAddress("127.0.0.1", 0), 64);
+            int port = ((InetSocketAddress) old.getLocalAddress()).getPort();
+            long oldInode = AcceptQueue.listeners(port).keySet().iterator().next();
+            successor.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            successor.bind(new InetSocketAddress("127.0.0.1", port), 64);
+            Map<Long, AcceptQueue.Listener> both = AcceptQueue.listeners(port);
+            assertThat("one reuseport group", both.size(), is(2));
+            long successorInode = both.keySet().stream().filter(i -> i != oldInode).findFirst().orElseThrow();
+            int oldFd = AcceptQueue.ourSockets().get(oldInode);
+            int successorFd = AcceptQueue.ourSockets().get(successorInode);
+
+            assertThat("the kernel takes the program", Native.steer(oldFd, 1), is(true));
+            List<SocketChannel> steered = connect(port, 16);
+            awaitTotal(port, 16);
+            Map<Long, AcceptQueue.Listener> after = AcceptQueue.listeners(port);
+            assertThat("every one on the newest listener", after.get(successorInode).queued(), is(16L));
+            assertThat("none on the leaving one", after.get(oldInode).queued(), is(0L));
+            take(successor, 16);
+            close(steered);
+
+            assertThat("the successor takes the program off", Native.unsteer(successorFd), is(true));
+            List<SocketChannel> hashed = connect(port, 32);
+            awaitTotal(port, 32);
+            Map<Long, AcceptQueue.Listener> spread = AcceptQueue.listeners(port);
+            // by hash of the four-tuple: all 32 on one listener has a chance of 2 in 2^32
+            assertThat("the old listener gets its share again", spread.get(oldInode).queued(), is(greaterThan(0L)));
+            assertThat(spread.get(successorInode).queued(), is(greaterThan(0L)));
+            close(hashed);
+        }
+    }
+
+    private static void take(ServerSocketChannel listener, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            listener.accept().close();
+        }
+    }
+
+    private static void awaitTotal(int port, long n) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (AcceptQueue.listeners(port).values().stream().mapToLong(AcceptQueue.Listener::queued).sum() < n
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
     }
 
     private static List<SocketChannel> connect(int port, int n) throws Exception {
