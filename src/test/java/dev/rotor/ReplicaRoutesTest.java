@@ -180,7 +180,10 @@ class ReplicaRoutesTest {
                        Json.object(Http.get(adminPort, "/observe/replica").body()).getJsonObject("warmUp").getInt("answered"),
                        is(300));
             assertThat(Http.status(adminPort, "/observe/metrics"), is(200));
-            assertThat(Http.status(r.port(), "/observe/health/ready"), is(404));
+            assertThat("the load balancer's probes stay on the public port", Http.status(r.port(), "/observe/health/ready"),
+                       is(200));
+            assertThat(Http.status(r.port(), "/observe/metrics"), is(404));
+            assertThat(Http.status(r.port(), "/observe/replica"), is(404));
             assertThat(Http.status(r.port(), "/"), is(200));
             assertThat(r.replica().lifecycle().served(), is(1L));
         }

@@ -37,6 +37,9 @@ public final class EnvOverrides {
         m.put("ROTOR_ACCESS_LOG", "rotor.access-log");
         m.put("ROTOR_ACCESS_LOG_QUEUE", "rotor.access-log-queue");
         m.put("ROTOR_ADMIN_PORT", "rotor.admin-port");
+        m.put("ROTOR_OBSERVE_TOKEN", "rotor.observe.token");
+        m.put("ROTOR_PROBE_CONCURRENCY", "rotor.observe.probe-concurrency");
+        m.put("ROTOR_FORWARDED_PROBE_CONCURRENCY", "rotor.observe.forwarded-probe-concurrency");
         m.put("ROTOR_REPLICA_ID", "rotor.replica-id");
         m.put("REDIS_URL", "rotor.redis.url");
         m.put("REDIS_SENTINELS", "rotor.redis.sentinels");

@@ -32,6 +32,8 @@ import dev.rotor.lifecycle.StopSignals;
 import dev.rotor.lifecycle.StuckTrigger;
 import dev.rotor.lifecycle.WarmUp;
 import dev.rotor.lifecycle.WarmUpConfig;
+import dev.rotor.observe.ObserveConfig;
+import dev.rotor.observe.ObserveGate;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
@@ -103,6 +105,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     private final Wire wire;
     private final Rotation rotation;
     private final Admission admission;
+    private final ObserveGate observeGate;
     private final Departure departure;
     private final Optional<StopSignals> signals;
     private final Runnable perCountedRequest;
@@ -123,6 +126,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
                                                             lifecycleConfig.exitMode() == ExitMode.EVICT);
         AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
         WireConfig wireConfig = WireConfig.from(rotor.node("wire"), admissionConfig.maxConcurrentRequests());
+        ObserveConfig observeConfig = ObserveConfig.from(rotor.node("observe"));
         this.id = rotor.optionalString("replica-id").orElseGet(RotorFeature::randomId);
         // the admin port as WebConfig validates it (a number, and not the public port)
         WebConfig web = WebConfig.from(Settings.of(b.config));
@@ -171,6 +175,11 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             this.admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), Metrics.globalRegistry(),
                                              Clock.systemUTC(), wire);
             parts.push(admission);
+            ReplicaLifecycle lifecycle = rotation.lifecycle();
+            this.observeGate = new ObserveGate(observeConfig, adminPort.isPresent(), lifecycle::started, lifecycle::ready,
+                                               lifecycle::live, Metrics.globalRegistry());
+            parts.push(observeGate);
+            LOG.log(Level.INFO, "replica " + id + " " + observeGate.describe());
             this.departure = new Departure(rotation, this::closeAll, b.exit);
             rotation.lifecycle().onExpiry(departure::leave);
         } catch (RuntimeException e) {
@@ -244,6 +253,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(status));
         if (adminPort.isPresent()) {
             featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status);
+            observeGate.adminFilter().ifPresent(featureContext.socket(ADMIN_SOCKET).httpRouting()::addFilter);
         }
         if (worker.supervised()) {
             featureContext.socket(WORKER_SOCKET).httpRouting().register("/observe/replica", status);
@@ -263,6 +273,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             // admission first: a request it rejects never counts toward the quota
             // admission runs the counting filter itself, permit in hand: one filter in the chain
             CountingFilter counting = new CountingFilter(rotation.lifecycle(), perCountedRequest);
+            // the door to /observe before admission: probes are bounded apart, operator paths refused
+            routing.addFilter(observeGate.publicFilter());
             routing.addFilter(admission.filter(counting::count));
             if (adminPort.isEmpty()) {
                 routing.register("/observe/replica", status);
@@ -320,7 +332,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         InetSocketAddress target = worker.supervised()
                 ? new InetSocketAddress("127.0.0.1", webServer.port(WORKER_SOCKET))
                 : new InetSocketAddress(WarmUp.loopbackFor(host), webServer.port(observeSocket()));
-        WarmUp.Result result = WarmUp.run(warmUp, target);
+        WarmUp.Result result = WarmUp.run(warmUp, target, observeGate.authorization());
         warmedUp = result;
         String done = result.answered() + " requests to " + WarmUp.PATH + " in " + result.took().toMillis() + " ms";
         result.stopped().ifPresentOrElse(

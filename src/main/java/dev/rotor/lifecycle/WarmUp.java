@@ -41,8 +41,7 @@ public final class WarmUp {
     /** What the warm-up asks for: the replica's status, on the socket that serves {@code /observe}. */
     public static final String PATH = "/observe/replica";
     private static final int MAX_LINE = 8192;
-    private static final byte[] REQUEST = ("GET " + PATH + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: rotor-warmup\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII);
+    private static final String REQUEST_HEAD = "GET " + PATH + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: rotor-warmup\r\n";
 
     private WarmUp() {
     }
@@ -64,6 +63,19 @@ public final class WarmUp {
      * @return what was done; never throws for a failed exchange
      */
     public static Result run(WarmUpConfig config, InetSocketAddress target) {
+        return run(config, target, Optional.empty());
+    }
+
+    /**
+     * @param config        how many requests, and the bound on them all
+     * @param target        the replica's own {@code /observe} listener
+     * @param authorization the Authorization header's value where the operator token guards
+     *                      {@code /observe/replica}
+     * @return what was done; never throws for a failed exchange
+     */
+    public static Result run(WarmUpConfig config, InetSocketAddress target, Optional<String> authorization) {
+        byte[] request = (REQUEST_HEAD + authorization.map(a -> "Authorization: " + a + "\r\n").orElse("") + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         long start = System.nanoTime();
         long deadline = start + config.timeout().toNanos();
         int answered = 0;
@@ -85,7 +97,7 @@ public final class WarmUp {
                     out = socket.getOutputStream();
                 }
                 socket.setSoTimeout(millis);
-                out.write(REQUEST);
+                out.write(request);
                 out.flush();
                 Response response = read(in);
                 if (response.status() != 200) {
