@@ -260,8 +260,16 @@ public final class RateClient {
         }
         Collections.sort(times);
         long maxGap = 0;
+        // RATE_CLIENT_GAP_MS: print (stderr) when each longer gap began, to match with a server's log
+        long showGap = Long.parseLong(System.getenv().getOrDefault("RATE_CLIENT_GAP_MS", "0")) * 1_000_000L;
+        long wallOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         for (int i = 1; i < times.size(); i++) {
-            maxGap = Math.max(maxGap, times.get(i) - times.get(i - 1));
+            long gap = times.get(i) - times.get(i - 1);
+            maxGap = Math.max(maxGap, gap);
+            if (showGap > 0 && gap >= showGap) {
+                System.err.printf(Locale.ROOT, "gap of %.1f ms without an answer from %s%n", gap / 1e6,
+                                  java.time.Instant.ofEpochMilli((times.get(i - 1) + wallOffset) / 1_000_000L));
+            }
         }
         Map<String, Long> st = new TreeMap<>();
         statuses.forEach((k, v) -> st.put(k, v.get()));

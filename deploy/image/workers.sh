@@ -25,9 +25,10 @@
 #
 # Linux and connections queued on a listener that closes: without net.ipv4.tcp_migrate_req=1 the
 # kernel resets the connections still in the closing listener's accept queue (and its
-# half-open ones) instead of moving them to another worker; a worker accepts without pause, so
-# the queue is nearly always empty, but not always. Set the sysctl where the platform allows it
-# (docker run --sysctl net.ipv4.tcp_migrate_req=1; compose's sysctls:): docs/rotation.md.
+# half-open ones) instead of moving them to another worker. A leaving worker therefore first
+# steers the port's new connections to its successor (a classic BPF program on the reuseport
+# group), takes what is queued, and only then closes; with the sysctl the kernel moves them
+# itself (compose sets it): docs/rotation.md.
 
 # Prints the worker count: ROTOR_WORKERS, else WORKERS (gunicorn's and the original deployment's
 # name), else GUNICORN_WORKERS, else 1. Exits 2 on anything but 1 to 16.
