@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code bin/run}, the README's command for running the service: its first run after a build
  * trains the JVM's startup cache with the training workload, then serves with it; the next
- * run loads it without training. Neither prints a JDK warning. The JIT follows the quota: both
+ * run loads it without training. Neither prints a JDK warning. Without {@code ROTOR_HOST} it
+ * listens on loopback only and says so. The JIT follows the quota: both
  * compilers for a replica without one, C1 alone for the default quota.
  */
 class RunScriptIT {
@@ -54,9 +55,14 @@ class RunScriptIT {
         // with both JIT compilers, and loaded here by the quick one that the default quota gets)
         env.put("JAVA_OPTS", "-XX:AOTMode=on");
         env.remove("ROTOR_MAX_REQUESTS");
+        // as a user's shell has it: no ROTOR_HOST (empty is unset to bin/run)
+        env.put("ROTOR_HOST", "");
         try (JarProcess second = JarProcess.script("bin/run", env)) {
             second.awaitReady();
             assertThat(Http.status(second.port(), "/"), is(200));
+            assertThat("a local try listens on loopback only, and says so", second.output(),
+                       containsString("bin/run listens on 127.0.0.1 only (ROTOR_HOST=0.0.0.0 for every interface)"));
+            assertThat(second.output(), containsString("host=127.0.0.1"));
             assertThat(second.output(), not(containsString(RECORDING)));
             assertThat("the default quota: C1 only, compiling early what the cache's training compiled",
                        second.output(), containsString("jit quick (C1 only) with early compilation"));
