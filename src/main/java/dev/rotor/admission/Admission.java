@@ -97,7 +97,7 @@ public final class Admission implements AutoCloseable {
      * @param server the server builder
      */
     public void configure(WebServerConfig.Builder server) {
-        SizeLimits.apply(config, server, malformed);
+        SizeLimits.apply(config, server, malformed, wire::requestId);
         wire.configure(server, SizeLimits.http1(config));
     }
 

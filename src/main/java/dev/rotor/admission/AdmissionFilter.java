@@ -6,6 +6,7 @@ import java.util.Optional;
 import dev.rotor.lifecycle.CountingFilter;
 import dev.rotor.web.ApiException;
 import dev.rotor.web.ErrorResponses;
+import dev.rotor.web.RequestIds;
 import dev.rotor.wire.Permit;
 import dev.rotor.wire.RequestWatch;
 import dev.rotor.wire.Wire;
@@ -28,7 +29,8 @@ import io.helidon.webserver.http.RoutingResponse;
  * stalls its upload holds a connection, never a permit: permits are for work only. The permit
  * is held for the rest of the request, the rate-limit call included (which also bounds how
  * many requests can wait on Redis at once), until the handler returns or the request
- * deadline releases it. Nothing under {@code /observe} is limited.
+ * deadline releases it. Nothing under {@code /observe} is limited. First of all, the request's
+ * id ({@link Wire#requestId}) goes on the response, so that every answer carries it.
  */
 public final class AdmissionFilter implements Filter {
     /** Draft RFC "RateLimit header fields for HTTP" names, as most clients read them. */
@@ -111,6 +113,8 @@ public final class AdmissionFilter implements Filter {
             }
             return;
         }
+        // on the response before anything can answer: every answer to the request carries its id
+        res.header(HeaderValues.create(RequestIds.HEADER, wire.requestId(req.headers())));
         Optional<Wire.Held> body;
         try {
             body = wire.bufferBody(req, maxPayload);

@@ -1,13 +1,17 @@
 package dev.rotor.admission;
 
 import java.util.Optional;
+import java.util.function.Function;
 
 import dev.rotor.web.ErrorResponses;
+import dev.rotor.web.RequestIds;
 import dev.rotor.wire.ParsePhase;
 
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServerConfig;
@@ -38,36 +42,28 @@ public final class SizeLimits {
     }
 
     /**
-     * Apply the limits and the JSON direct handler to a server's default listener.
-     *
-     * @param config admission settings
-     * @param server the server builder
-     */
-    public static void apply(AdmissionConfig config, WebServerConfig.Builder server) {
-        apply(config, server, null);
-    }
-
-    /**
      * Apply the limits and the JSON direct handler, counting malformed requests.
      *
-     * @param config    admission settings
-     * @param server    the server builder
-     * @param malformed where refused malformed requests are counted; null = not counted
+     * @param config     admission settings
+     * @param server     the server builder
+     * @param malformed  where refused malformed requests are counted; null = not counted
+     * @param requestIds the id of the request being refused, from its headers (as far as they
+     *                   were read) or the one the wire gave it ({@code Wire#requestId})
      */
-    public static void apply(AdmissionConfig config, WebServerConfig.Builder server, MalformedRequests malformed) {
+    public static void apply(AdmissionConfig config, WebServerConfig.Builder server, MalformedRequests malformed,
+                             Function<Headers, String> requestIds) {
+        JsonDirectHandler json = new JsonDirectHandler(config, malformed, requestIds);
         server.maxPayloadSize(config.maxPayloadSize())
                 // without it Helidon hands direct handlers no message, and an oversized header
                 // section could not be told from any other malformed request
                 .errorHandling(e -> e.includeEntity(true))
                 .directHandlers(DirectHandlers.builder()
-                                        .addHandler(DirectHandler.EventType.BAD_REQUEST, new JsonDirectHandler(config, malformed))
-                                        .addHandler(DirectHandler.EventType.OTHER, new JsonDirectHandler(config, malformed))
-                                        .addHandler(DirectHandler.EventType.HTTP_VERSION_NOT_SUPPORTED,
-                                                    new JsonDirectHandler(config, malformed))
+                                        .addHandler(DirectHandler.EventType.BAD_REQUEST, json)
+                                        .addHandler(DirectHandler.EventType.OTHER, json)
+                                        .addHandler(DirectHandler.EventType.HTTP_VERSION_NOT_SUPPORTED, json)
                                         // Helidon reports some unparsable request lines (a control
                                         // character in the method) as internal errors
-                                        .addHandler(DirectHandler.EventType.INTERNAL_ERROR,
-                                                    new JsonDirectHandler(config, malformed))
+                                        .addHandler(DirectHandler.EventType.INTERNAL_ERROR, json)
                                         .build());
     }
 
@@ -81,8 +77,9 @@ public final class SizeLimits {
                 .maxPrologueLength(config.maxPrologueLength());
     }
 
-    /** Every protocol-level failure as {@code {"error","message"}}. */
-    record JsonDirectHandler(AdmissionConfig config, MalformedRequests malformed) implements DirectHandler {
+    /** Every protocol-level failure as {@code {"error","message","request_id"}}, with its {@code X-Request-ID}. */
+    record JsonDirectHandler(AdmissionConfig config, MalformedRequests malformed, Function<Headers, String> requestIds)
+            implements DirectHandler {
         @Override
         public TransportResponse handle(TransportRequest request,
                                         EventType eventType,
@@ -94,6 +91,9 @@ public final class SizeLimits {
             String code;
             String sentence;
             Optional<MalformedRequests.Kind> unparsed = unparsed(eventType, status, ParsePhase.current());
+            // the id the wire gave the request once its headers were read; refused before that, a new one
+            String id = requestIds.apply(request.headers());
+            headers.set(HeaderValues.create(RequestIds.HEADER, id));
             if (unparsed.isPresent()) {
                 // the failure came while Helidon was still parsing what the client sent: a
                 // malformed request, so a 400 (and no "Internal server error" WARNING, which
@@ -106,7 +106,7 @@ public final class SizeLimits {
                         .headers(headers)
                         .keepAlive(false)
                         .entity(ErrorResponses.body("bad_request", "the request could not be parsed: malformed "
-                                + kind.tag().replace('_', ' ')).toString())
+                                + kind.tag().replace('_', ' '), id).toString())
                         .build();
             }
             if (status.code() >= 400 && status.code() < 500) {
@@ -144,7 +144,7 @@ public final class SizeLimits {
             return TransportResponse.builder()
                     .status(answer)
                     .headers(headers)
-                    .entity(ErrorResponses.body(code, sentence).toString())
+                    .entity(ErrorResponses.body(code, sentence, id).toString())
                     .build();
         }
 

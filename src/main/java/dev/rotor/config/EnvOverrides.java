@@ -71,6 +71,7 @@ public final class EnvOverrides {
         m.put("ROTOR_STUCK_LIMIT", "rotor.wire.stuck-limit");
         m.put("ROTOR_MAX_CONNECTIONS", "rotor.wire.max-connections");
         m.put("ROTOR_MAX_BUFFERED_BODIES", "rotor.wire.max-buffered-bodies");
+        m.put("ROTOR_REQUEST_ID_MAX_LENGTH", "rotor.wire.request-id-max-length");
         m.put("ROTOR_MAX_REQUESTS", "rotor.lifecycle.max-requests");
         m.put("ROTOR_MAX_REQUESTS_JITTER", "rotor.lifecycle.max-requests-jitter");
         m.put("ROTOR_MIN_LIFETIME", "rotor.lifecycle.min-lifetime");

@@ -7,6 +7,7 @@ import java.util.Set;
 
 import dev.rotor.upstream.ChatMessage;
 import dev.rotor.upstream.ChatModel;
+import dev.rotor.upstream.Correlation;
 import dev.rotor.web.ApiException;
 import dev.rotor.web.JsonBodies;
 import dev.rotor.web.JsonText;
@@ -105,7 +106,7 @@ public final class SessionService implements HttpService {
         }
         try (lock) {
             Session session = store.find(id).orElseThrow(() -> notFound(id));
-            ChatModel.ChatReply reply = chat.complete(session.prompt(user, c.history()), left);
+            ChatModel.ChatReply reply = chat.complete(session.prompt(user, c.history()), left, Correlation.of(req, res));
             ChatMessage assistant = new ChatMessage(ChatMessage.ASSISTANT, reply.content());
             // user message and reply are stored together, only once the reply exists: a failed
             // upstream call leaves the session as it was, so the client can simply retry

@@ -11,7 +11,7 @@ public final class EchoChatModel implements ChatModel {
     public static final String NAME = "echo";
 
     @Override
-    public ChatReply complete(List<ChatMessage> messages, java.time.Duration budget) {
+    public ChatReply complete(List<ChatMessage> messages, java.time.Duration budget, Correlation caller) {
         String last = "";
         for (ChatMessage m : messages) {
             if (ChatMessage.USER.equals(m.role())) {

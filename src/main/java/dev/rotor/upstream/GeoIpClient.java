@@ -60,12 +60,14 @@ public final class GeoIpClient {
     }
 
     /**
-     * @param text the address as the caller wrote it
+     * @param text   the address as the caller wrote it
+     * @param caller the request's id and trace context, sent with a provider call (a lookup that
+     *               waits for another request's call of the same address shares that call, and its id)
      * @return what is known about it
      * @throws ApiException 400 for anything but an IP literal, 503 when no provider is set,
      *                      502/503/504 when the provider fails
      */
-    public JsonObject lookup(String text) {
+    public JsonObject lookup(String text, Correlation caller) {
         InetAddress address = IpAddresses.parse(text).orElseThrow(
                 () -> new ApiException(Status.BAD_REQUEST_400, "invalid_ip", "\"" + abbreviate(text)
                         + "\" is not an IPv4 or IPv6 address"));
@@ -98,7 +100,7 @@ public final class GeoIpClient {
         try {
             // the address as written (already checked to be a literal): providers expect the
             // compressed IPv6 form that InetAddress does not produce
-            JsonObject found = fetch(template, text, ip);
+            JsonObject found = fetch(template, text, ip, caller);
             cache.put(ip, found);
             mine.complete(found);
             return found;
@@ -116,9 +118,10 @@ public final class GeoIpClient {
         return cache.estimatedSize();
     }
 
-    private JsonObject fetch(String template, String written, String ip) {
+    private JsonObject fetch(String template, String written, String ip, Correlation caller) {
         HttpGet get = new HttpGet(URI.create(template.replace(GeoIpConfig.PLACEHOLDER, written)));
         get.setHeader(HttpHeaders.ACCEPT, "application/json");
+        caller.applyTo(get);
         OutboundClient.Response response = http.exchange(UPSTREAM, get, config.timeout());
         UpstreamFailures.check(UPSTREAM, response, metrics);
         JsonObject body = UpstreamFailures.jsonObject(UPSTREAM, response.body(), metrics);

@@ -40,10 +40,10 @@ public final class GeoIpService implements HttpService {
     }
 
     private void self(ServerRequest req, ServerResponse res) {
-        res.send(client.lookup(callerAddress.apply(req)));
+        res.send(client.lookup(callerAddress.apply(req), Correlation.of(req, res)));
     }
 
     private void lookup(ServerRequest req, ServerResponse res) {
-        res.send(client.lookup(req.path().pathParameters().get("ip")));
+        res.send(client.lookup(req.path().pathParameters().get("ip"), Correlation.of(req, res)));
     }
 }

@@ -18,7 +18,8 @@ import org.apache.http.entity.ContentType;
  * An OpenAI-compatible chat completion upstream ({@code POST {base}/chat/completions}):
  * Together AI, or any server {@code ROTOR_CHAT_BASE_URL} names. Calls go through the shared
  * {@link OutboundClient}, bounded by the chat timeout. The key travels only in the
- * {@code Authorization} header: messages and metrics name the upstream as {@code chat}.
+ * {@code Authorization} header: messages and metrics name the upstream as {@code chat}. Each
+ * call carries the request's {@code X-Request-ID} and the client's trace context ({@link Correlation}).
  */
 public final class OpenAiChatModel implements ChatModel {
     static final String UPSTREAM = "chat";
@@ -41,7 +42,7 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     @Override
-    public ChatReply complete(List<ChatMessage> messages, java.time.Duration budget) {
+    public ChatReply complete(List<ChatMessage> messages, java.time.Duration budget, Correlation caller) {
         JsonArrayBuilder array = Jsons.PROVIDER.createArrayBuilder();
         messages.forEach(m -> array.add(Jsons.PROVIDER.createObjectBuilder().add("role", m.role()).add("content", m.content())));
         byte[] body = Jsons.PROVIDER.createObjectBuilder()
@@ -53,6 +54,7 @@ public final class OpenAiChatModel implements ChatModel {
         post.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
         post.setHeader(HttpHeaders.ACCEPT, "application/json");
         config.apiKey().ifPresent(key -> post.setHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
+        caller.applyTo(post);
         OutboundClient.Response response = http.exchange(UPSTREAM, post, budget);
         UpstreamFailures.check(UPSTREAM, response, metrics);
         return parse(response.body());

@@ -17,10 +17,13 @@ import io.helidon.webserver.http.ServerResponse;
 import jakarta.json.Json;
 import jakarta.json.JsonBuilderFactory;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 
 /**
  * The one place where failures become responses, all in the JSON shape
- * {@code {"error": "<stable_code>", "message": "<human sentence>"}}.
+ * {@code {"error": "<stable_code>", "message": "<human sentence>", "request_id": "<id>"}}; the
+ * id is the request's {@code X-Request-ID} ({@link RequestIds}), absent only for a response
+ * that has none (those under {@code /observe}).
  */
 public final class ErrorResponses {
     private static final System.Logger LOG = System.getLogger(ErrorResponses.class.getName());
@@ -52,15 +55,19 @@ public final class ErrorResponses {
     }
 
     /**
-     * @param code    stable code
-     * @param message sentence
+     * @param code      stable code
+     * @param message   sentence
+     * @param requestId the request's id; null = none
      * @return the error body
      */
-    public static JsonObject body(String code, String message) {
-        return JSON.createObjectBuilder()
+    public static JsonObject body(String code, String message, String requestId) {
+        JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("error", code)
-                .add("message", message == null ? "" : message)
-                .build();
+                .add("message", message == null ? "" : message);
+        if (requestId != null) {
+            body.add("request_id", requestId);
+        }
+        return body.build();
     }
 
     /**
@@ -84,7 +91,8 @@ public final class ErrorResponses {
         // which leaves isSent() false, and a filter that answered that way (admission's 503
         // and 429) is then taken for one that did nothing and turned into a 500
         res.header(HeaderNames.CONTENT_TYPE, MediaTypes.APPLICATION_JSON.text());
-        res.send(body(code, message).toString().getBytes(StandardCharsets.UTF_8));
+        // the id the request's response already carries (admission set it before any route ran)
+        res.send(body(code, message, RequestIds.of(res)).toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static long ceilSeconds(Duration d) {

@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
+import dev.rotor.web.RequestIds;
+
 import io.helidon.common.buffers.BufferData;
 import io.helidon.webserver.ConnectionContext;
 
@@ -27,6 +29,11 @@ public final class ConnectionWatch {
     private final AtomicReference<State> state;
     /** The request its route is running, if any (HTTP/1.1: one at a time). */
     private volatile RequestWatch request;
+    /**
+     * The id of the request being read or answered, from its header section on; null before
+     * (a request refused while its header section is read has none yet). Read by the watchdog.
+     */
+    private volatile String requestId;
     /** Whether the connection's first request has sent a byte (read on the connection's thread only). */
     private boolean started;
 
@@ -45,6 +52,16 @@ public final class ConnectionWatch {
 
     RequestWatch request() {
         return request;
+    }
+
+    /** @return the id of the request being read or answered; null before its headers are in */
+    String requestId() {
+        return requestId;
+    }
+
+    /** @param id the id of the request whose header section has just been read */
+    void requestId(String id) {
+        requestId = id;
     }
 
     void request(RequestWatch r) {
@@ -67,7 +84,12 @@ public final class ConnectionWatch {
         State s = state.get();
         if (s.phase() == Phase.IDLE) {
             // the clock only here: most reads are not a request's first bytes
-            return state.compareAndSet(s, new State(Phase.HEADERS, nanoClock.getAsLong()));
+            if (state.compareAndSet(s, new State(Phase.HEADERS, nanoClock.getAsLong()))) {
+                // the previous request is answered: a refusal of this one must not carry its id
+                requestId = null;
+                return true;
+            }
+            return false;
         }
         if (!started) {
             started = true;
@@ -110,12 +132,15 @@ public final class ConnectionWatch {
     /**
      * Write a complete response straight to the socket, for answers the watchdog gives while
      * the connection's own thread is blocked reading or stuck in a handler.
+     *
+     * @param id the request's id (its {@code X-Request-ID}), null when it has none
      */
-    void writeRaw(int status, String reason, String json) {
+    void writeRaw(int status, String reason, String json, String id) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
                 + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.length + "\r\n"
+                + (id == null ? "" : RequestIds.HEADER.defaultCase() + ": " + id + "\r\n")
                 + "Connection: close\r\n\r\n";
         try {
             ctx.dataWriter().writeNow(BufferData.create(head.getBytes(StandardCharsets.US_ASCII)), BufferData.create(body));

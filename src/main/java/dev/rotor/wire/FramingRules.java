@@ -2,6 +2,8 @@ package dev.rotor.wire;
 
 import java.util.function.LongSupplier;
 
+import dev.rotor.web.RequestIds;
+
 import io.helidon.http.DirectHandler.EventType;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -27,14 +29,17 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  *     <li>a field line with an empty name ({@code ": value"}; §5.1: a field name is a token,
  *     one character at least): 400 and close.</li>
  * </ul>
- * It also tells the connection's watch that the headers are in and whether a body follows,
- * and keeps the {@link ParsePhase} of the connection's thread.
+ * It also names the request ({@link RequestIds}: the client's {@code X-Request-ID} or a new
+ * one) before anything can refuse it, tells the connection's watch that the headers are in and
+ * whether a body follows, and keeps the {@link ParsePhase} of the connection's thread.
  */
 final class FramingRules implements Http1ConnectionListener {
     private final LongSupplier nanoClock;
+    private final RequestIds requestIds;
 
-    FramingRules(LongSupplier nanoClock) {
+    FramingRules(LongSupplier nanoClock, RequestIds requestIds) {
         this.nanoClock = nanoClock;
+        this.requestIds = requestIds;
     }
 
     @Override
@@ -50,9 +55,14 @@ final class FramingRules implements Http1ConnectionListener {
             return;
         }
         ParsePhase.set(ParsePhase.HEADERS);
+        WatchedContext watched = ctx instanceof WatchedContext w ? w : null;
+        if (watched != null) {
+            // first: a refusal of this header section (below, or Helidon's right after) carries it
+            watched.watch().requestId(requestIds.of(headers));
+        }
         boolean body = check(headers);
-        if (ctx instanceof WatchedContext w) {
-            w.watch().headersRead(body, nanoClock.getAsLong());
+        if (watched != null) {
+            watched.watch().headersRead(body, nanoClock.getAsLong());
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,10 @@ import java.util.function.LongSupplier;
 import dev.rotor.web.ApiException;
 import dev.rotor.web.BufferedBody;
 import dev.rotor.web.ErrorResponses;
+import dev.rotor.web.RequestIds;
 
 import io.helidon.common.buffers.BufferData;
+import io.helidon.http.Headers;
 import io.helidon.http.Status;
 import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
@@ -76,6 +79,7 @@ public final class Wire implements AutoCloseable {
     private final LongAdder notHttp = new LongAdder();
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
+    private final RequestIds requestIds;
     private volatile ScheduledExecutorService watchdog;
 
     /**
@@ -89,6 +93,8 @@ public final class Wire implements AutoCloseable {
         this.nanoClock = nanoClock;
         this.registry = registry;
         this.maxConnections = effectiveMaxConnections(config.maxConnections(), maxFiles);
+        // the prefix of this replica's request ids: drawn once, so its cost is the boot's
+        this.requestIds = new RequestIds(config.requestIdMaxLength(), new SecureRandom());
         registerMeters();
     }
 
@@ -123,7 +129,7 @@ public final class Wire implements AutoCloseable {
      * @param http1  the HTTP/1.1 settings (size limits) to serve with
      */
     public void configure(WebServerConfig.Builder server, Http1Config.Builder http1) {
-        FramingRules rules = new FramingRules(nanoClock);
+        FramingRules rules = new FramingRules(nanoClock, requestIds);
         Http1Config http1Config = http1.addReceiveListener(rules).addSendListener(rules).build();
         Http1ConnectionSelector http = Http1ConnectionSelector.builder().config(http1Config).build();
         server.protocolsDiscoverServices(false)
@@ -178,8 +184,9 @@ public final class Wire implements AutoCloseable {
                 c.closeSocket();
             } else if (phase == ConnectionWatch.Phase.BODY && now - since >= body && c.claim(phase, since, now)) {
                 bodyTimeouts.increment();
+                String id = c.requestId();
                 c.writeRaw(408, "Request Timeout", ErrorResponses.body("body_timeout", "the request body did not arrive within "
-                        + config.bodyTimeout()).toString());
+                        + config.bodyTimeout(), id).toString(), id);
                 c.closeSocket();
             }
         }
@@ -205,8 +212,9 @@ public final class Wire implements AutoCloseable {
         r.connection().ifPresent(c -> {
             c.closed(now);
             if (!r.responseSent()) {
+                String id = c.requestId();
                 c.writeRaw(504, "Gateway Timeout", ErrorResponses.body("request_timeout", "the request did not finish within "
-                        + config.requestTimeout() + "; its connection is closed").toString());
+                        + config.requestTimeout() + "; its connection is closed", id).toString(), id);
             }
             c.closeSocket();
         });
@@ -361,6 +369,21 @@ public final class Wire implements AutoCloseable {
             buffered.addAndGet(-bytes);
             bytes = 0;
         }
+    }
+
+    /**
+     * The id of the request the calling thread serves ({@link RequestIds}): named by the wire as
+     * soon as its header section was read, so that every answer to it (the route's, admission's,
+     * the watchdog's 408 and 504, a refusal by the server) carries the same one.
+     *
+     * @param headers the request's headers, for a request the wire does not watch (one served
+     *                off its connection's thread, or on another listener): named from them
+     * @return the id
+     */
+    public String requestId(Headers headers) {
+        ConnectionWatch c = current.get();
+        String id = c == null ? null : c.requestId();
+        return id != null ? id : requestIds.of(headers);
     }
 
     /** @return handlers still running past the request timeout */

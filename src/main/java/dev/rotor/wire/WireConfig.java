@@ -16,9 +16,11 @@ import dev.rotor.config.Settings;
  * @param maxConnections    open connections on the public port, as configured (the effective cap
  *                          also respects the process's open-file limit)
  * @param maxBufferedBodies bytes of request bodies held in memory at once, across all requests
+ * @param requestIdMaxLength longest {@code X-Request-ID} taken from a client (a longer one is
+ *                          replaced by a new id)
  */
 public record WireConfig(Duration headerTimeout, Duration bodyTimeout, Duration requestTimeout, int stuckLimit,
-                         int maxConnections, long maxBufferedBodies) {
+                         int maxConnections, long maxBufferedBodies, int requestIdMaxLength) {
     private static final Duration SECOND = Duration.ofSeconds(1);
     private static final Duration DAY = Duration.ofDays(1);
     /** What {@code stuck-limit: auto} means: half of the concurrency limit, as gunicorn's worst case is half its workers hung. */
@@ -39,12 +41,15 @@ public record WireConfig(Duration headerTimeout, Duration bodyTimeout, Duration 
                               node.duration("request-timeout", SECOND, DAY),
                               stuckLimit,
                               node.integer("max-connections", 16, 1_000_000),
-                              node.number("max-buffered-bodies", 1024, Long.MAX_VALUE / 2));
+                              node.number("max-buffered-bodies", 1024, Long.MAX_VALUE / 2),
+                              // a UUID (36) must fit; past 1 KiB an id is a payload, not a name
+                              node.integer("request-id-max-length", 36, 1024));
     }
 
     /** @return one line for the startup log */
     public String describe() {
         return "header-timeout=" + headerTimeout + " body-timeout=" + bodyTimeout + " request-timeout=" + requestTimeout
-                + " stuck-limit=" + (stuckLimit == 0 ? "off" : stuckLimit) + " max-buffered-bodies=" + maxBufferedBodies;
+                + " stuck-limit=" + (stuckLimit == 0 ? "off" : stuckLimit) + " max-buffered-bodies=" + maxBufferedBodies
+                + " request-id-max-length=" + requestIdMaxLength;
     }
 }

@@ -102,16 +102,19 @@ class AdmissionTest {
             HttpResponse<String> body = Http.post(r.port(), "/", "text/plain", "x".repeat(1001));
             assertThat(body.statusCode(), is(413));
             assertThat(body.headers().firstValue("content-type").orElse(""), is("application/json"));
-            assertThat(body.body(), is("{\"error\":\"payload_too_large\",\"message\":\"the request body exceeds 1000 bytes\"}"));
+            assertThat(body.body(), is("{\"error\":\"payload_too_large\",\"message\":\"the request body exceeds 1000 bytes\","
+                                               + "\"request_id\":\"" + body.headers().firstValue("X-Request-ID").orElseThrow() + "\"}"));
 
             HttpResponse<String> headers = Http.send(HttpRequest.newBuilder(Http.uri(r.port(), "/"))
                                                              .header("X-Big", "y".repeat(3000)).GET());
             assertThat(headers.statusCode(), is(431));
-            assertThat(headers.body(), is("{\"error\":\"headers_too_large\",\"message\":\"the request headers exceed 2048 bytes\"}"));
+            assertThat(headers.body(), is("{\"error\":\"headers_too_large\",\"message\":\"the request headers exceed 2048 bytes\","
+                                                  + "\"request_id\":\"" + headers.headers().firstValue("X-Request-ID").orElseThrow() + "\"}"));
 
             HttpResponse<String> line = Http.get(r.port(), "/?q=" + "z".repeat(600));
             assertThat(line.statusCode(), is(414));
             assertThat(line.body(), containsString("\"error\":\"uri_too_long\""));
+            assertThat(line.body(), containsString("\"request_id\":\"" + line.headers().firstValue("X-Request-ID").orElseThrow()));
 
             assertThat("a body within the limit passes (and 405s: GET is the only method on /)",
                        Http.post(r.port(), "/", "text/plain", "x".repeat(1000)).statusCode(), is(405));

@@ -28,16 +28,16 @@ class GeoIpCacheTest {
             GeoIpConfig config = new GeoIpConfig(Optional.of(provider.url() + "/json/{ip}"), Duration.ofSeconds(2), 2,
                                                  Duration.ofMinutes(10));
             GeoIpClient geo = new GeoIpClient(http, config, metrics, nanos::get);
-            geo.lookup("8.8.8.8");
+            geo.lookup("8.8.8.8", Correlation.NONE);
             nanos.addAndGet(Duration.ofMinutes(9).toNanos());
-            geo.lookup("8.8.8.8");
+            geo.lookup("8.8.8.8", Correlation.NONE);
             assertThat("within the TTL: cached", provider.requests().size(), is(1));
             nanos.addAndGet(Duration.ofMinutes(2).toNanos());
-            geo.lookup("8.8.8.8");
+            geo.lookup("8.8.8.8", Correlation.NONE);
             assertThat("past the TTL: asked again", provider.requests().size(), is(2));
 
             for (int i = 1; i <= 5; i++) {
-                geo.lookup("9.9.9." + i);
+                geo.lookup("9.9.9." + i, Correlation.NONE);
             }
             assertThat(geo.cached() <= 2, is(true));
         }

@@ -21,7 +21,7 @@ class WireTest {
 
     @BeforeEach
     void setUp() {
-        WireConfig config = new WireConfig(Duration.ofSeconds(10), Duration.ofSeconds(15), TIMEOUT, 2, 10_000, 1 << 20);
+        WireConfig config = new WireConfig(Duration.ofSeconds(10), Duration.ofSeconds(15), TIMEOUT, 2, 10_000, 1 << 20, 128);
         wire = new Wire(config, -1, now::get, Metrics.globalRegistry());
     }
 
@@ -79,7 +79,7 @@ class WireTest {
     @Test
     void theWatchdogLooksOftenEnoughForTheShortestDeadline() {
         assertThat(wire.tick(), is(Duration.ofMillis(500)));
-        Wire fast = new Wire(new WireConfig(Duration.ofSeconds(1), Duration.ofSeconds(15), TIMEOUT, 0, 100, 1 << 20),
+        Wire fast = new Wire(new WireConfig(Duration.ofSeconds(1), Duration.ofSeconds(15), TIMEOUT, 0, 100, 1 << 20, 128),
                              -1, now::get, Metrics.globalRegistry());
         assertThat(fast.tick(), is(Duration.ofMillis(50)));
         fast.close();
