@@ -16,21 +16,35 @@ final class AccessLine {
      * @param bytes         response bytes written, status line and headers included
      * @param durationNanos time from the filter to the response sent
      * @param client        the client as admission names it
-     * @return {@code method=GET path=/ status=200 bytes=45 duration_ms=0.412 client=ip:127.0.0.1}
+     * @param requestId     the request's {@code X-Request-ID}; null = none (the field is left out)
+     * @return {@code method=GET path=/ status=200 bytes=45 duration_ms=0.412 client=ip:127.0.0.1 request_id=3f9c1a7be2d40c55-1a}
      */
-    static String of(String method, String path, int status, long bytes, long durationNanos, String client) {
-        StringBuilder line = new StringBuilder(96);
+    static String of(String method, String path, int status, long bytes, long durationNanos, String client,
+                     String requestId) {
+        StringBuilder line = new StringBuilder(128);
         line.append("method=");
         value(line, method);
         line.append(" path=");
         value(line, path);
         line.append(" status=").append(status).append(" bytes=").append(bytes).append(" duration_ms=");
+        millis(line, durationNanos);
+        line.append(" client=");
+        value(line, client);
+        if (requestId != null) {
+            line.append(" request_id=");
+            value(line, requestId);
+        }
+        return line.toString();
+    }
+
+    /**
+     * @param line          where to write
+     * @param durationNanos a duration
+     */
+    static void millis(StringBuilder line, long durationNanos) {
         long micros = Math.max(0, durationNanos) / 1_000;
         long fraction = micros % 1_000;
         line.append(micros / 1_000).append('.').append(fraction < 100 ? (fraction < 10 ? "00" : "0") : "").append(fraction);
-        line.append(" client=");
-        value(line, client);
-        return line.toString();
     }
 
     private static void value(StringBuilder line, String value) {

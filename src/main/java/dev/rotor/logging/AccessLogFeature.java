@@ -6,6 +6,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.web.RequestIds;
 
 import io.helidon.common.Weighted;
 import io.helidon.webserver.WebServer;
@@ -21,8 +22,10 @@ import io.helidon.webserver.spi.ServerFeature;
  * {@code ROTOR_ACCESS_LOG}: one INFO line per public request on logger {@code rotor.access},
  * in logfmt so that both people and log pipelines read it:
  * <pre>
- * method=POST path=/api/sessions status=201 bytes=87 duration_ms=1.520 client=ip:203.0.113.7
+ * method=POST path=/api/sessions status=201 bytes=87 duration_ms=1.520 client=ip:203.0.113.7 request_id=3f9c1a7be2d40c55-1a
  * </pre>
+ * and with {@code ROTOR_LOG_FORMAT=json} one JSON object whose members are these fields
+ * ({@code status}, {@code bytes} and {@code duration_ms} as numbers; see {@link JsonLogFormatter}).
  * <ul>
  *     <li>{@code path} is the path as sent, without its query: a query string may carry
  *     secrets (tokens, keys) that must not reach a log store.</li>
@@ -33,6 +36,8 @@ import io.helidon.webserver.spi.ServerFeature;
  *     included (nginx's {@code $bytes_sent}; Helidon counts it for streamed and fixed bodies
  *     alike); {@code duration_ms} runs from the filter to the moment the response was sent,
  *     error responses included.</li>
+ *     <li>{@code request_id} is the {@code X-Request-ID} the response carried (the client's, or
+ *     one the replica made; {@code dev.rotor.web.RequestIds}), left out when there is none.</li>
  * </ul>
  * Nothing under {@code /observe} is logged (probes would drown the requests). Requests that
  * Helidon refuses before routing (a malformed request line, headers over the size limit) never
@@ -129,8 +134,10 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
             String path = req.path().rawPath();
             // when sent, not when the chain returns: a handler's exception is answered by the
             // error handlers after it has left this filter, and that answer is what the client got
-            res.whenSent(() -> writer.log(AccessLine.of(method, path, res.status().code(), res.bytesWritten(),
-                                                        nanoClock.getAsLong() - start, client.apply(req))));
+            // fields only: the writer's thread makes the line (AccessRecord)
+            res.whenSent(() -> writer.log(new AccessRecord(method, path, res.status().code(), res.bytesWritten(),
+                                                           nanoClock.getAsLong() - start, client.apply(req),
+                                                           RequestIds.of(res))));
             chain.proceed();
         }
     }

@@ -65,10 +65,10 @@ final class AccessLogWriter implements AutoCloseable {
     }
 
     /**
-     * @param line an access line, logged at INFO on the access logger
+     * @param r an access record ({@link AccessRecord}: formatted by the writer), logged at its
+     *          level on the access logger
      */
-    void log(String line) {
-        LogRecord r = new LogRecord(Level.INFO, line);
+    void log(LogRecord r) {
         r.setLoggerName(logger.getName());
         if (queued.incrementAndGet() > capacity || !thread.isAlive()) {
             queued.decrementAndGet();

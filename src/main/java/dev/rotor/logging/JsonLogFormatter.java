@@ -13,7 +13,12 @@ import java.util.logging.LogRecord;
  *  "message":"...","thread":"main","exception":"java.io.IOException: ...\n\tat ..."}
  * </pre>
  * {@code exception} is present only when the record carries one (the whole stack trace, as
- * one string). Levels use the {@code LOG_LEVEL} words: {@code TRACE}, {@code DEBUG},
+ * one string). An access line has its own fields instead of {@code message} alone
+ * ({@link AccessRecord#writeJson}):
+ * <pre>
+ * {"timestamp":"...","level":"INFO","logger":"rotor.access","message":"GET / 200","method":"GET","path":"/",
+ *  "status":200,"bytes":45,"duration_ms":0.412,"client":"ip:127.0.0.1","request_id":"3f9c1a7be2d40c55-1a"}
+ * </pre> Levels use the {@code LOG_LEVEL} words: {@code TRACE}, {@code DEBUG},
  * {@code INFO}, {@code WARN}, {@code ERROR}. Control characters are escaped, so a message
  * with a line break stays on its line.
  */
@@ -38,6 +43,11 @@ final class JsonLogFormatter extends Formatter {
         line.append("{\"timestamp\":\"").append(DateTimeFormatter.ISO_INSTANT.format(record.getInstant())).append('"');
         field(line, "level", LogLevels.word(record.getLevel()));
         field(line, "logger", record.getLoggerName() == null ? "" : record.getLoggerName());
+        if (record instanceof AccessRecord access) {
+            // fields a pipeline can query, not one string; the thread is the log writer's
+            access.writeJson(line);
+            return line.append("}\n").toString();
+        }
         field(line, "message", formatMessage(record));
         field(line, "thread", thread(record));
         if (record.getThrown() != null) {

@@ -8,14 +8,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.LogRecord;
+import java.util.regex.Pattern;
 
 import dev.rotor.support.Await;
 import dev.rotor.support.Http;
+import dev.rotor.support.Json;
 import dev.rotor.support.TestReplica;
 
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.spi.ServerFeature;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -61,9 +65,23 @@ class AccessLogTest {
 
             List<String> lines = lines(capture);
             assertThat(lines.toString(), lines.size(), is(4));
-            assertMatches(lines.get(0), ("method=GET path=/ status=200 bytes=\\d+ duration_ms=\\d+\\.\\d{3} client=ip:127\\.0\\.0\\.1"));
+            String id = banner.headers().firstValue("X-Request-ID").orElseThrow();
+            assertMatches(lines.get(0), ("method=GET path=/ status=200 bytes=\\d+ duration_ms=\\d+\\.\\d{3} client=ip:127\\.0\\.0\\.1 "
+                                         + "request_id=" + Pattern.quote(id)));
             assertMatches(lines.get(1), ("method=GET path=" + SESSION + " status=404 bytes=\\d+ "
-                                                            + "duration_ms=\\d+\\.\\d{3} client=key:[0-9a-f]{32}"));
+                                                            + "duration_ms=\\d+\\.\\d{3} client=key:[0-9a-f]{32} request_id=[0-9a-f]{16}-[0-9a-f]+"));
+
+            // the same records as the JSON formatter writes them: one object, the fields as members
+            LogRecord first = capture.from(AccessLogFeature.LOGGER).getFirst();
+            JsonObject json = Json.object(new JsonLogFormatter(null).format(first));
+            assertThat(json.getString("logger"), is(AccessLogFeature.LOGGER));
+            assertThat(json.getString("method"), is("GET"));
+            assertThat(json.getString("path"), is("/"));
+            assertThat(json.getInt("status"), is(200));
+            assertThat(json.getJsonNumber("bytes").longValue(), is(bytes(lines.get(0))));
+            assertThat(json.getString("client"), is("ip:127.0.0.1"));
+            assertThat(json.getString("request_id"), is(id));
+            assertThat(json.get("duration_ms").getValueType(), is(JsonValue.ValueType.NUMBER));
             assertThat(lines.get(3), containsString(" status=429 "));
             assertThat("bytes on the wire: the status line and headers too", bytes(lines.get(0)) > banner.body().length(), is(true));
             for (String line : lines) {
@@ -119,10 +137,32 @@ class AccessLogTest {
     }
 
     @Test
+    void asJsonAnAccessLineHasItsFieldsAsMembersAndCraftedValuesStayInThem() {
+        AccessRecord record = new AccessRecord("POST", "/a\"b\n", 201, 312, 1_520_000, "ip:203.0.113.7", "rid-1");
+        record.setLoggerName(AccessLogFeature.LOGGER);
+        String line = new JsonLogFormatter(null).format(record);
+        assertThat("one line", line.indexOf('\n'), is(line.length() - 1));
+        JsonObject json = Json.object(line);
+        assertThat(json.getString("level"), is("INFO"));
+        assertThat(json.getString("message"), is("POST /a\"b\n 201"));
+        assertThat(json.getString("path"), is("/a\"b\n"));
+        assertThat(json.getInt("status"), is(201));
+        assertThat(json.getJsonNumber("bytes").longValue(), is(312L));
+        assertThat(json.getJsonNumber("duration_ms").doubleValue(), is(1.52));
+        assertThat(json.getString("request_id"), is("rid-1"));
+        assertThat("the writer's thread says nothing about the request", json.containsKey("thread"), is(false));
+
+        AccessRecord anonymous = new AccessRecord("GET", "/", 200, 7, 1_000, "ip:::1", null);
+        assertThat(Json.object(new JsonLogFormatter(null).format(anonymous)).containsKey("request_id"), is(false));
+        assertThat("as text: the logfmt line", anonymous.getMessage(),
+                   is("method=GET path=/ status=200 bytes=7 duration_ms=0.001 client=ip:::1"));
+    }
+
+    @Test
     void craftedValuesAreQuotedAndCannotBreakTheLine() {
-        assertThat(AccessLine.of("GET", "/a b\"c=d\n", 400, 0, 2_000, "ip:::1"),
+        assertThat(AccessLine.of("GET", "/a b\"c=d\n", 400, 0, 2_000, "ip:::1", null),
                    is("method=GET path=\"/a b\\\"c=d\\x0a\" status=400 bytes=0 duration_ms=0.002 client=ip:::1"));
-        assertThat(AccessLine.of("GET", "/", 200, 7, 12_345_678_999L, "ip:10.0.0.1"),
-                   is("method=GET path=/ status=200 bytes=7 duration_ms=12345.678 client=ip:10.0.0.1"));
+        assertThat(AccessLine.of("GET", "/", 200, 7, 12_345_678_999L, "ip:10.0.0.1", "a=b"),
+                   is("method=GET path=/ status=200 bytes=7 duration_ms=12345.678 client=ip:10.0.0.1 request_id=\"a=b\""));
     }
 }

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -37,7 +38,7 @@ class AccessLogWriterTest {
             int id = t;
             threads.add(Thread.ofVirtual().start(() -> {
                 for (int i = 0; i < PER_THREAD; i++) {
-                    writer.log("line t" + id + " n" + i);
+                    writer.log(new LogRecord(Level.INFO, "line t" + id + " n" + i));
                 }
             }));
         }
