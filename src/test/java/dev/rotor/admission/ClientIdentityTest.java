@@ -27,6 +27,12 @@ class ClientIdentityTest {
     private static final ClientIdentity COMPOSE = identity("10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7", "");
     /** k8s/base/settings.env: the ranges clusters take pod and node addresses from. */
     private static final ClientIdentity KUBERNETES = identity("10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7", "");
+    /**
+     * docs/deploying.md's GKE row: the shipped ranges plus Google's front ends and the load
+     * balancer's own address (34.120.7.7 here), which it appends to X-Forwarded-For.
+     */
+    private static final ClientIdentity GKE = identity("10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,"
+                                                               + "35.191.0.0/16,130.211.0.0/22,34.120.7.7/32", "");
     /** render.yaml: Render's proxy on its private network, Cloudflare's CF-Connecting-IP from it. */
     private static final ClientIdentity RENDER = identity("10.0.0.0/8", "CF-Connecting-IP");
     /** render.yaml before issue 24: the Cloudflare edge became the client. */
@@ -71,6 +77,15 @@ class ClientIdentityTest {
         s.add(new Shape("ingress on a CGNAT-range pod network", KUBERNETES, "100.64.3.3", none, "198.51.100.23", "198.51.100.23"));
         s.add(new Shape("ingress IPv6 (dual-stack ULA)", KUBERNETES, "fd00:10:244::7", none, "2001:db8::7", "2001:db8::7"));
         s.add(new Shape("external L4 balancer that SNATs to a node (no header)", KUBERNETES, "10.0.0.12", none, "", "10.0.0.12"));
+        // GKE Ingress (Google's external Application Load Balancer): a front end's peer address and
+        // "<client>, <load balancer's IP>"; without its ranges trusted every client is the front end
+        s.add(new Shape("GKE Ingress, with the documented ranges", GKE, "35.191.12.4", none, "6.6.6.6, 198.51.100.23, 34.120.7.7",
+                        "198.51.100.23"));
+        s.add(new Shape("GKE Ingress with the shipped ranges only: the front end is everyone", KUBERNETES, "35.191.12.4", none,
+                        "198.51.100.23, 34.120.7.7", "35.191.12.4"));
+        // Azure Application Gateway writes the client with its port
+        s.add(new Shape("Azure Application Gateway (client:port)", KUBERNETES, "10.1.0.5", none, "198.51.100.23:51234",
+                        "198.51.100.23"));
         // Render: Cloudflare, then Render's proxy from 10.x (rohitpaulk.com/articles/render-rails-remote-ip)
         s.add(new Shape("Render", RENDER, "10.21.157.68", List.of("99.61.165.29"), "99.61.165.29, 104.22.17.40",
                         "99.61.165.29"));

@@ -260,7 +260,7 @@ class ComposeFrontTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Map<String, Object>> services() {
+    static Map<String, Map<String, Object>> services() {
         try {
             return (Map<String, Map<String, Object>>) Manifests.yamlFile("docker-compose.yml").get("services");
         } catch (IOException e) {

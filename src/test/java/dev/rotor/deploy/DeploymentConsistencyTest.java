@@ -104,7 +104,10 @@ class DeploymentConsistencyTest {
         int containerPort = c.getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst()
                 .orElseThrow(() -> new AssertionError("no port named http")).getContainerPort();
         assertThat("the app listens on the container port", web.port(), is(containerPort));
-        assertThat("probes go where /observe is served", web.adminPort().isPresent(), is(false));
+        int adminPort = c.getPorts().stream().filter(p -> "admin".equals(p.getName())).findFirst()
+                .orElseThrow(() -> new AssertionError("no port named admin")).getContainerPort();
+        assertThat("operator paths on the pod's admin port", web.adminPort(), is(java.util.Optional.of(adminPort)));
+        // the probes stay on the public port, which answers them whatever the admin port
         for (Probe p : List.of(c.getStartupProbe(), c.getReadinessProbe(), c.getLivenessProbe())) {
             assertThat(p.getHttpGet().getPort().getStrVal(), is("http"));
         }

@@ -104,7 +104,7 @@ class RenderBlueprintTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> services() {
+    static List<Map<String, Object>> services() {
         try {
             return (List<Map<String, Object>>) Manifests.yamlFile("render.yaml").get("services");
         } catch (java.io.IOException e) {
@@ -113,7 +113,7 @@ class RenderBlueprintTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Map<String, Object>> env(Map<String, Object> service) {
+    static Map<String, Map<String, Object>> env(Map<String, Object> service) {
         Map<String, Map<String, Object>> out = new HashMap<>();
         ((List<Map<String, Object>>) service.get("envVars")).forEach(v -> out.put((String) v.get("key"), v));
         return out;
