@@ -3,7 +3,10 @@
 # Two stages: Maven builds the jar, then the JRE image runs it as a non-root user with a
 # JDK AOT cache trained inside that same runtime image.
 
-FROM maven:3.9-eclipse-temurin-25 AS build
+# Base images pinned to exact versions (the Maven the wrapper pins, the JDK the project tests
+# with). Add the digest where you can pull (FROM image:tag@sha256:...): a tag can still be
+# re-pushed, a digest cannot; this project's build machines reach no registry to read one.
+FROM maven:3.9.11-eclipse-temurin-25 AS build
 WORKDIR /build
 # Dependencies first, in their own layer: it is rebuilt only when pom.xml or .mvn changes,
 # so editing sources does not download the dependencies again. The image's own Maven
@@ -20,7 +23,7 @@ RUN mvn -B -q -DskipTests package
 COPY deploy/image/AotTrainingWorkload.java deploy/
 RUN javac --release 21 -d /build/training deploy/AotTrainingWorkload.java
 
-FROM eclipse-temurin:25-jre
+FROM eclipse-temurin:25.0.3_9-jre
 # A fixed numeric uid/gid, so that Kubernetes' runAsNonRoot can verify it from the image.
 RUN groupadd --system --gid 10001 rotor \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

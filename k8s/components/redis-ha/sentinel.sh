@@ -27,6 +27,8 @@ sentinel monitor rotor $primary 6379 2
 sentinel down-after-milliseconds rotor 5000
 sentinel failover-timeout rotor 60000
 sentinel parallel-syncs rotor 1
+sentinel auth-user rotor sentinel
+sentinel auth-pass rotor $REDIS_PASSWORD
 CONF
 fi
 exec redis-server "$conf" --sentinel

@@ -46,6 +46,7 @@ public final class EnvOverrides {
         m.put("REDIS_SENTINEL_MASTER", "rotor.redis.sentinel-master");
         m.put("REDIS_SENTINEL_PASSWORD", "rotor.redis.sentinel-password");
         m.put("REDIS_PASSWORD", "rotor.redis.password");
+        m.put("REDIS_USER", "rotor.redis.user");
         m.put("REDIS_POOL_MAX", "rotor.redis.pool-max");
         m.put("ROTOR_REDIS_CONNECT_TIMEOUT", "rotor.redis.connect-timeout");
         m.put("ROTOR_REDIS_TIMEOUT", "rotor.redis.socket-timeout");

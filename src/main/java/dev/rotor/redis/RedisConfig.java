@@ -10,7 +10,8 @@ import dev.rotor.config.Settings;
 /**
  * Redis settings ({@code rotor.redis}).
  *
- * @param url              {@code redis://[user:password@]host:port[/db]} or {@code rediss://...}; empty = no Redis
+ * @param url              {@code redis://[user:password@]host:port[/db]} or {@code rediss://...}; empty = no Redis.
+ *                         {@code REDIS_USER} and {@code REDIS_PASSWORD} go into it when it carries no credentials
  * @param poolMax          most connections open at once
  * @param connectTimeout   TCP connect bound
  * @param socketTimeout    bound on one command's reply
@@ -59,6 +60,16 @@ public record RedisConfig(Optional<URI> url,
                 throw s.invalid("url", "must look like redis://host:6379 (or rediss:// for TLS)");
             }
         });
+        Optional<String> user = s.optionalString("user");
+        Optional<String> password = s.optionalString("password");
+        if (user.isPresent() && password.isEmpty()) {
+            throw s.invalid("user", "needs REDIS_PASSWORD (rotor.redis.password): an ACL user signs in with a password");
+        }
+        if (user.isPresent() && !user.get().matches("[A-Za-z0-9._-]{1,64}")) {
+            throw s.invalid("user", "must be 1 to 64 letters, digits, dots, dashes or underscores");
+        }
+        // credentials written into the URL win: a URL is a whole address, as the operator wrote it
+        url = url.map(u -> u.getUserInfo() != null || password.isEmpty() ? u : withCredentials(u, user, password.get()));
         Duration max = Duration.ofSeconds(10);
         return new RedisConfig(url,
                                s.integer("pool-max", 1, 10_000),
@@ -68,6 +79,16 @@ public record RedisConfig(Optional<URI> url,
                                s.node("circuit").integer("failure-threshold", 1, 1000),
                                s.node("circuit").duration("open-for", Duration.ofMillis(10), Duration.ofMinutes(10)),
                                SentinelConfig.from(s, url.isPresent()));
+    }
+
+    private static URI withCredentials(URI u, Optional<String> user, String password) {
+        try {
+            // the multi-argument constructor quotes what a password may hold (@, /, %, spaces)
+            return new URI(u.getScheme(), user.orElse("") + ":" + password, u.getHost(), u.getPort(), u.getPath(),
+                           u.getQuery(), u.getFragment());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("a URL that parsed once parses with credentials", e);
+        }
     }
 
     /** @return whether the replica uses Redis at all (a URL or Sentinels) */

@@ -17,11 +17,13 @@ import dev.rotor.config.Settings;
  * @param master         the name the Sentinels monitor the primary under ({@code sentinel monitor <name> ...})
  * @param sentinelPassword password of the Sentinels themselves ({@code requirepass} in sentinel.conf), if any
  * @param password       password of the Redis primary and replicas, if any
+ * @param user           ACL user of the Redis primary and replicas ({@code REDIS_USER}), if any
  */
 public record SentinelConfig(List<Address> addresses,
                              String master,
                              Optional<String> sentinelPassword,
-                             Optional<String> password) {
+                             Optional<String> password,
+                             Optional<String> user) {
     /**
      * One Sentinel.
      *
@@ -49,11 +51,10 @@ public record SentinelConfig(List<Address> addresses,
         Optional<String> master = s.optionalString("sentinel-master");
         Optional<String> sentinelPassword = s.optionalString("sentinel-password");
         Optional<String> password = s.optionalString("password");
+        Optional<String> user = s.optionalString("user");
         if (raw.isEmpty()) {
             onlyWithSentinels(s, "sentinel-master", master, "");
             onlyWithSentinels(s, "sentinel-password", sentinelPassword, "");
-            onlyWithSentinels(s, "password", password,
-                              " (with REDIS_URL, write the password into the URL: redis://:password@host:6379)");
             return Optional.empty();
         }
         if (withUrl) {
@@ -72,7 +73,7 @@ public record SentinelConfig(List<Address> addresses,
             addresses.add(s.parsed("sentinels", whole -> parse(part.trim())));
         }
         return Optional.of(new SentinelConfig(List.copyOf(new ArrayList<>(addresses)), master.get(), sentinelPassword,
-                                              password));
+                                              password, user));
     }
 
     private static void onlyWithSentinels(Settings s, String key, Optional<String> value, String hint) {

@@ -56,8 +56,8 @@ final class SentinelConnections implements RedisConnections {
         this.retry = config.openFor();
         sentinel.addresses().forEach(a -> sentinels.add(new HostAndPort(a.host(), a.port())));
         SharedRedis.bound(poolConfig, config);
-        this.primaryClient = clientConfig(config, sentinel.password());
-        this.sentinelClient = clientConfig(config, sentinel.sentinelPassword());
+        this.primaryClient = clientConfig(config, sentinel.user(), sentinel.password());
+        this.sentinelClient = clientConfig(config, java.util.Optional.empty(), sentinel.sentinelPassword());
         if (!connect()) {
             LOG.log(Level.WARNING, "none of the " + sentinel.describe() + " named a primary (" + lastFailure
                     + "); shared features run locally until one does, asking again every " + retry);
@@ -65,13 +65,15 @@ final class SentinelConnections implements RedisConnections {
         }
     }
 
-    private static JedisClientConfig clientConfig(RedisConfig config, java.util.Optional<String> password) {
+    private static JedisClientConfig clientConfig(RedisConfig config, java.util.Optional<String> user,
+                                                  java.util.Optional<String> password) {
         // RESP2 as the URL mode speaks; unset, Jedis negotiates and logs a warning per connection
         DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) config.connectTimeout().toMillis())
                 .socketTimeoutMillis((int) config.socketTimeout().toMillis())
                 .resp2();
         password.ifPresent(builder::password);
+        user.ifPresent(builder::user);
         return builder.build();
     }
 

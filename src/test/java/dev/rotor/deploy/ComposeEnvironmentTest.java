@@ -150,7 +150,7 @@ class ComposeEnvironmentTest {
         assertThat(iso.output(), containsString("in 'timeout "));
     }
 
-    private static Map<String, String> strings(Object environment) {
+    static Map<String, String> strings(Object environment) {
         Map<String, String> out = new HashMap<>();
         ((Map<?, ?>) environment).forEach((k, v) -> {
             if (v != null) {

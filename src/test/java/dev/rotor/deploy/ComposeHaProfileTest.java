@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 
 /**
  * The compose file's {@code ha} profile: the default stack keeps its one Redis; with the four
@@ -46,13 +47,14 @@ class ComposeHaProfileTest {
     @Test
     void theDefaultStackKeepsItsOneRedisInMemory() throws IOException {
         RedisConfig redis = AppSettings.of(ComposeFrontTest.resolve(ComposeFrontTest.appEnvironment(), Map.of())).redis();
-        assertThat(redis.url().orElseThrow().toString(), is("redis://redis:6379"));
+        assertThat(redis.safeUrl(), is("redis://redis:6379"));
+        assertThat("signed in as the ACL user", redis.url().orElseThrow().getUserInfo(), startsWith("rotor:"));
         assertThat(redis.sentinel().isPresent(), is(false));
         Map<String, Map<String, Object>> services = services();
         List<String> always = services.entrySet().stream().filter(e -> !e.getValue().containsKey("profiles"))
                 .map(Map.Entry::getKey).sorted().toList();
         assertThat(always, is(List.of("app", "haproxy", "redis")));
-        assertThat(String.valueOf(services.get("redis").get("command")), containsString("--appendonly, no"));
+        assertThat(String.valueOf(services.get("redis").get("command")), containsString("--appendonly no"));
     }
 
     @Test
@@ -88,11 +90,16 @@ class ComposeHaProfileTest {
             Map<String, Object> s = services.get(name);
             assertThat(name, s.get("profiles"), is(List.of("ha")));
             String command = String.valueOf(s.get("command"));
-            assertThat(name, command, containsString("--appendonly, yes, --appendfsync, everysec"));
-            assertThat(name, command, containsString("--dir, /data"));
-            assertThat(name, command, containsString("--replica-announce-ip, " + name));
+            assertThat(name, command, containsString("--appendonly yes --appendfsync everysec"));
+            assertThat(name, command, containsString("--dir /data"));
+            // $$ is compose's escape: the shell sees $REDIS_NAME
+            assertThat(name, command, containsString("--replica-announce-ip \"$$REDIS_NAME\""));
+            assertThat(name, String.valueOf(s.get("environment")), containsString("REDIS_NAME=" + name));
             assertThat(name, String.valueOf(s.get("volumes")), is("[" + name + "-data:/data]"));
         }
-        assertThat(String.valueOf(services.get("redis-replica").get("command")), containsString("--replicaof, redis-primary, 6379"));
+        assertThat(String.valueOf(services.get("redis-replica").get("environment")),
+                   containsString("REDIS_REPLICAOF=--replicaof redis-primary 6379"));
+        assertThat("the primary replicates nothing", ((Map<?, ?>) services.get("redis-primary").get("environment"))
+                .get("REDIS_REPLICAOF"), is(""));
     }
 }

@@ -60,7 +60,7 @@ class KubernetesCombinationsTest {
         }
         assertThat(components + ": one ConfigMap of settings", Manifests.ofKind(objects, ConfigMap.class).stream()
                 .filter(c -> c.getMetadata().getName().startsWith("rotor-settings-")).count(), is(1L));
-        AppSettings app = AppSettings.of(Manifests.named(objects, ConfigMap.class, "rotor-settings-").getData());
+        AppSettings app = AppSettings.of(Manifests.podEnvironment(objects));
         Deployment rotor = Manifests.named(objects, Deployment.class, "rotor");
 
         boolean evict = components.contains("evict");

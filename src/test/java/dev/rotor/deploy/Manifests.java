@@ -178,6 +178,31 @@ final class Manifests {
         }
     }
 
+    /**
+     * The rotor container's environment as the kubelet builds it: the settings ConfigMap, then
+     * its own env (literals, and keys of the rendered Secrets it references), which win.
+     *
+     * @param objects rendered objects
+     * @return variable -> value
+     */
+    static Map<String, String> podEnvironment(List<HasMetadata> objects) {
+        Map<String, String> env = new java.util.HashMap<>(named(objects, ConfigMap.class, "rotor-settings-").getData());
+        for (io.fabric8.kubernetes.api.model.EnvVar e : named(objects, Deployment.class, "rotor").getSpec().getTemplate()
+                .getSpec().getContainers().getFirst().getEnv()) {
+            if (e.getValue() != null) {
+                env.put(e.getName(), e.getValue());
+            } else if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
+                var ref = e.getValueFrom().getSecretKeyRef();
+                Secret secret = named(objects, Secret.class, ref.getName());
+                String value = secret.getData() != null && secret.getData().containsKey(ref.getKey())
+                        ? new String(java.util.Base64.getDecoder().decode(secret.getData().get(ref.getKey())), StandardCharsets.UTF_8)
+                        : secret.getStringData().get(ref.getKey());
+                env.put(e.getName(), value);
+            }
+        }
+        return env;
+    }
+
     /** @return the rendered k8s/ objects, typed */
     static List<HasMetadata> kubernetes() {
         return parse(renderKustomize());

@@ -56,7 +56,7 @@ class RedisHaOverlayTest {
 
     @Test
     void theAppAsksExactlyTheThreeSentinelsForTheNameTheyMonitor() {
-        Map<String, String> settings = Manifests.named(objects, ConfigMap.class, "rotor-settings-").getData();
+        Map<String, String> settings = Manifests.podEnvironment(objects);
         RedisConfig redis = AppSettings.of(settings).redis();
         assertThat("no single Redis beside the Sentinels", redis.url().isPresent(), is(false));
         SentinelConfig sentinel = redis.sentinel().orElseThrow();

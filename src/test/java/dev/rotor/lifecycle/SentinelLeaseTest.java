@@ -57,7 +57,7 @@ class SentinelLeaseTest {
         RedisConfig config = new RedisConfig(Optional.empty(), 4, Duration.ofMillis(200), Duration.ofMillis(200),
                                              Duration.ofMillis(100), 3, Duration.ofMillis(300),
                                              Optional.of(new SentinelConfig(sentinels, RedisSentinelGroup.MASTER,
-                                                                            Optional.empty(), Optional.empty())));
+                                                                            Optional.empty(), Optional.empty(), Optional.empty())));
         return new SharedRedis(config, System::nanoTime);
     }
 

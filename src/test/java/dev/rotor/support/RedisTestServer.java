@@ -26,22 +26,35 @@ public final class RedisTestServer implements AutoCloseable {
 
     private final Path binary;
     private final int port;
+    /** Configuration read on standard input ({@code redis-server -}), as the deploy files pass an ACL; null = none. */
+    private final String stdinConfig;
     private Process process;
     private Path dir;
 
-    private RedisTestServer(Path binary, int port) {
+    private RedisTestServer(Path binary, int port, String stdinConfig) {
         this.binary = binary;
         this.port = port;
+        this.stdinConfig = stdinConfig;
     }
 
     /**
      * @return a started server on a free port
      */
     public static RedisTestServer startNew() {
+        return startNew(null);
+    }
+
+    /**
+     * @param stdinConfig configuration lines (an ACL, say) given on standard input, as
+     *                    {@code redis-server -} reads them; null = none. The default user must stay
+     *                    usable without a password: this class's own PING and INFO sign in as no one
+     * @return a started server on a free port
+     */
+    public static RedisTestServer startNew(String stdinConfig) {
         // Redis must keep its port across stop() and start(), so the test picks it; another
         // suite may bind it between the pick and Redis's bind: then try another port
         for (int attempt = 1; ; attempt++) {
-            RedisTestServer server = new RedisTestServer(binary(), JarProcess.freePort());
+            RedisTestServer server = new RedisTestServer(binary(), JarProcess.freePort(), stdinConfig);
             try {
                 server.start();
                 return server;
@@ -74,16 +87,25 @@ public final class RedisTestServer implements AutoCloseable {
                 dir = Files.createTempDirectory("rotor-redis-");
                 dir.toFile().deleteOnExit();
             }
-            process = new ProcessBuilder(List.of(binary.toString(),
-                                                 "--port", String.valueOf(port),
-                                                 "--bind", "127.0.0.1",
-                                                 "--dir", dir.toString(),
-                                                 "--save", "",
-                                                 "--appendonly", "no",
-                                                 "--protected-mode", "no"))
+            List<String> command = new java.util.ArrayList<>(List.of(binary.toString()));
+            if (stdinConfig != null) {
+                command.add("-");
+            }
+            command.addAll(List.of("--port", String.valueOf(port),
+                                   "--bind", "127.0.0.1",
+                                   "--dir", dir.toString(),
+                                   "--save", "",
+                                   "--appendonly", "no",
+                                   "--protected-mode", "no"));
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
+            try (var stdin = process.getOutputStream()) {
+                if (stdinConfig != null) {
+                    stdin.write(stdinConfig.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
