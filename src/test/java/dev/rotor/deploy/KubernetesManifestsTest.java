@@ -55,6 +55,7 @@ class KubernetesManifestsTest {
         Manifests.named(objects, ConfigMap.class, "rotor-settings-");
         Manifests.named(objects, PodDisruptionBudget.class, "rotor");
         Manifests.named(objects, NetworkPolicy.class, "rotor-redis");
+        Manifests.named(objects, NetworkPolicy.class, "rotor-admin");
     }
 
     @Test
@@ -131,6 +132,37 @@ class KubernetesManifestsTest {
                            .anyMatch(e -> !e.getValue().equals(redis.getSpec().getTemplate().getMetadata().getLabels().get(e.getKey()))),
                    is(true));
         assertThat(rule.getPorts().getFirst().getPort().getIntVal(), is(6379));
+    }
+
+    @Test
+    void theAdminPortOpensOnlyToPrometheusWhileHttpStaysOpen() {
+        NetworkPolicy policy = Manifests.named(objects, NetworkPolicy.class, "rotor-admin");
+        Deployment app = Manifests.named(objects, Deployment.class, "rotor");
+        assertSelects(policy.getSpec().getPodSelector().getMatchLabels(), app.getSpec().getTemplate().getMetadata().getLabels());
+        assertThat(policy.getSpec().getPolicyTypes(), is(List.of("Ingress")));
+        var ports = rotorContainer().getPorts();
+        List<String> named = ports.stream().map(p -> p.getName()).toList();
+        assertThat("the pod names both ports the policy refers to", named.containsAll(List.of("http", "admin")), is(true));
+        var rules = policy.getSpec().getIngress();
+        assertThat(rules.size(), is(2));
+        for (var rule : rules) {
+            assertThat("one port per rule", rule.getPorts().size(), is(1));
+            String port = rule.getPorts().getFirst().getPort().getStrVal();
+            boolean open = rule.getFrom() == null || rule.getFrom().isEmpty();
+            switch (port) {
+                case "http" -> assertThat("http admits every source (ingress controllers, probes)", open, is(true));
+                case "admin" -> {
+                    assertThat("admin admits a selected source only", open, is(false));
+                    assertThat(rule.getFrom().size(), is(1));
+                    var from = rule.getFrom().getFirst();
+                    assertThat("no IP blocks", from.getIpBlock(), is((Object) null));
+                    assertThat("no pod selector that would widen it", from.getPodSelector(), is((Object) null));
+                    assertThat(from.getNamespaceSelector().getMatchLabels(),
+                               is(Map.of("kubernetes.io/metadata.name", "monitoring")));
+                }
+                default -> throw new AssertionError("a rule for an unexpected port: " + port);
+            }
+        }
     }
 
     @Test
