@@ -3,7 +3,7 @@ package dev.rotor.admission;
 import java.time.Duration;
 import java.util.Optional;
 
-import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.observe.ObservePaths;
 import dev.rotor.web.ApiException;
 import dev.rotor.web.ErrorResponses;
 import dev.rotor.web.RequestIds;
@@ -105,7 +105,7 @@ public final class AdmissionFilter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (CountingFilter.isObservePath(req.path().path())) {
+        if (ObservePaths.contains(req.path().path())) {
             if (next == null) {
                 chain.proceed();
             } else {

@@ -2,6 +2,7 @@ package dev.rotor.lifecycle;
 
 import java.util.Optional;
 
+import dev.rotor.observe.ObservePaths;
 import dev.rotor.wire.Permit;
 
 import io.helidon.http.HeaderValues;
@@ -34,14 +35,6 @@ public final class CountingFilter implements Filter {
         this.requestFinished = lifecycle::requestFinished;
     }
 
-    /**
-     * @param path request path
-     * @return whether the path belongs to the observability endpoints, which never count
-     */
-    public static boolean isObservePath(String path) {
-        return path.equals("/observe") || path.startsWith("/observe/");
-    }
-
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         count(chain, req, res, Permit.held());
@@ -61,7 +54,7 @@ public final class CountingFilter implements Filter {
         // reading the socket (measured: the connection stays open until the client gives up);
         // HTTP/1.1 says the server closes it after the response, so do that here
         boolean clientCloses = req.headers().contains(HeaderValues.CONNECTION_CLOSE);
-        if (isObservePath(req.path().path())) {
+        if (ObservePaths.contains(req.path().path())) {
             chain.proceed();
             closeIfSent(clientCloses, res);
             return;

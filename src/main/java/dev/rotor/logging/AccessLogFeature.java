@@ -5,7 +5,7 @@ import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import dev.rotor.lifecycle.CountingFilter;
+import dev.rotor.observe.ObservePaths;
 import dev.rotor.web.RequestIds;
 
 import io.helidon.common.Weighted;
@@ -124,7 +124,7 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
         }
 
         private void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            if (CountingFilter.isObservePath(req.path().path()) || !LOG.isLoggable(Level.INFO)) {
+            if (ObservePaths.contains(req.path().path()) || !LOG.isLoggable(Level.INFO)) {
                 chain.proceed();
                 return;
             }

@@ -30,7 +30,7 @@ import io.helidon.webserver.http.RoutingResponse;
  * </pre>
  */
 public final class ObserveGate implements AutoCloseable {
-    private static final String HEALTH = "/observe/health";
+    private static final String HEALTH = ObservePaths.ROOT + "/health";
 
     private final boolean adminPort;
     private final Optional<OperatorToken> token;
@@ -81,17 +81,9 @@ public final class ObserveGate implements AutoCloseable {
                         + "(set ROTOR_ADMIN_PORT or ROTOR_OBSERVE_TOKEN to read them from elsewhere)";
     }
 
-    /**
-     * @param path a request path as routing sees it
-     * @return whether it is under {@code /observe}
-     */
-    public static boolean isObservePath(String path) {
-        return path.equals("/observe") || path.startsWith("/observe/");
-    }
-
     private void publicDoor(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        if (!isObservePath(path)) {
+        if (!ObservePaths.contains(path)) {
             chain.proceed();
             return;
         }
@@ -111,7 +103,7 @@ public final class ObserveGate implements AutoCloseable {
 
     private void adminDoor(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        if (!isObservePath(path) || path.equals(HEALTH) || path.startsWith(HEALTH + "/")
+        if (!ObservePaths.contains(path) || path.equals(HEALTH) || path.startsWith(HEALTH + "/")
                 || token.orElseThrow().presentedIn(req.headers())) {
             chain.proceed();
             return;
