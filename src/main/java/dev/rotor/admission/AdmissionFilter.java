@@ -7,7 +7,6 @@ import dev.rotor.observe.ObservePaths;
 import dev.rotor.web.ApiException;
 import dev.rotor.web.ErrorResponses;
 import dev.rotor.web.RequestIds;
-import dev.rotor.wire.Permit;
 import dev.rotor.wire.RequestWatch;
 import dev.rotor.wire.Wire;
 

@@ -2,8 +2,6 @@ package dev.rotor.admission;
 
 import java.util.Optional;
 
-import dev.rotor.wire.Permit;
-
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;

@@ -2,8 +2,8 @@ package dev.rotor.lifecycle;
 
 import java.util.Optional;
 
+import dev.rotor.admission.Permit;
 import dev.rotor.observe.ObservePaths;
-import dev.rotor.wire.Permit;
 
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;

@@ -1,4 +1,4 @@
-package dev.rotor.wire;
+package dev.rotor.admission;
 
 import java.util.Arrays;
 import java.util.Optional;
