@@ -157,8 +157,8 @@ public final class SessionService implements HttpService {
         } else {
             json.nullValue();
         }
-        json.name("created").value(s.created().toString())
-                .name("lastUsed").value(s.lastUsed().toString())
+        json.name("created").value(s.created())
+                .name("lastUsed").value(s.lastUsed())
                 .name("messages").beginArray();
         for (ChatMessage m : s.messages()) {
             json.beginObject().name("role").value(m.role()).name("content").value(m.content()).endObject();

@@ -1,6 +1,7 @@
 package dev.rotor.web;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.ServerResponse;
@@ -87,6 +88,18 @@ public final class JsonText {
     public JsonText value(long value) {
         separate();
         out.append(value);
+        return this;
+    }
+
+    /**
+     * @param value an instant, written as the string {@link Instant#toString()} makes of it
+     * @return this
+     */
+    public JsonText value(Instant value) {
+        separate();
+        out.append('"');
+        InstantText.append(out, value);
+        out.append('"');
         return this;
     }
 
