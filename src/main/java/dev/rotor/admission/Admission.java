@@ -101,11 +101,6 @@ public final class Admission implements AutoCloseable {
         wire.configure(server, SizeLimits.http1(config));
     }
 
-    /** @return the filter to register before the counting filter */
-    public Filter filter() {
-        return filter;
-    }
-
     /**
      * @param after what runs once a request is admitted, with its permit (the counting filter)
      * @return the filter, running {@code after} itself: one filter in Helidon's chain instead of two

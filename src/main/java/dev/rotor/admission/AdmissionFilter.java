@@ -21,8 +21,8 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
 /**
- * Admission for every public request, registered before the counting filter so that a
- * rejected request never counts toward the quota: first the whole body is read (within the
+ * Admission for every public request, which hands an admitted one to the counting filter
+ * ({@link Admitted}) so that a rejected request never counts toward the quota: first the whole body is read (within the
  * body deadline, see {@link Wire#bufferBody}), then a concurrency permit (503 when none),
  * then the client's rate limit (429 when spent). The body comes first so that a client that
  * stalls its upload holds a connection, never a permit: permits are for work only. The permit
@@ -54,20 +54,8 @@ public final class AdmissionFilter implements Filter {
     private final java.util.concurrent.atomic.AtomicLong explainedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
     /** Built once: every admitted request's permit gives back through it. */
     private final Runnable releaseConcurrency;
-    /** Runs after admission with the permit; null: the next filter, the permit handed by thread. */
+    /** Runs after admission with the permit (the counting filter): by default the rest of the chain. */
     private final Admitted next;
-
-    /**
-     * @param concurrency the global limit
-     * @param rateLimiter the per-client limit, when on
-     * @param identity    who the client is
-     * @param wire        body buffering and the request deadline
-     * @param maxPayload  the largest body accepted
-     */
-    public AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
-                           Wire wire, long maxPayload) {
-        this(concurrency, rateLimiter, identity, wire, maxPayload, null);
-    }
 
     /**
      * @param concurrency the global limit
@@ -79,7 +67,7 @@ public final class AdmissionFilter implements Filter {
      */
     public AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
                            Wire wire, long maxPayload, MalformedRequests malformed) {
-        this(concurrency, rateLimiter, identity, wire, maxPayload, malformed, null);
+        this(concurrency, rateLimiter, identity, wire, maxPayload, malformed, (chain, req, res, permit) -> chain.proceed());
     }
 
     private AdmissionFilter(ConcurrencyLimiter concurrency, Optional<RateLimiter> rateLimiter, ClientIdentity identity,
@@ -105,11 +93,7 @@ public final class AdmissionFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         if (ObservePaths.contains(req.path().path())) {
-            if (next == null) {
-                chain.proceed();
-            } else {
-                next.proceed(chain, req, res, Optional.empty());
-            }
+            next.proceed(chain, req, res, Optional.empty());
             return;
         }
         // on the response before anything can answer: every answer to the request carries its id
@@ -165,11 +149,7 @@ public final class AdmissionFilter implements Filter {
                     return;
                 }
             }
-            if (next == null) {
-                permit.holdDuring(chain::proceed);
-            } else {
-                next.proceed(chain, req, res, Optional.of(permit));
-            }
+            next.proceed(chain, req, res, Optional.of(permit));
         } finally {
             wire.finished(watch);
         }

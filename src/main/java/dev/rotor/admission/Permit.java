@@ -1,7 +1,6 @@
 package dev.rotor.admission;
 
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -14,15 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * each on an array of the undo actions ({@code null} once released).
  */
 public final class Permit {
-    /**
-     * The permit of the request running on this thread, for the filters after admission. Helidon
-     * runs a request's filters and route on one thread, one call inside the other, so this is
-     * set around that call and nothing else; it replaces the request's context, which Helidon
-     * creates on first use (an id string and a registry with a lock), about 4% of a banner
-     * request's CPU when only this handoff needed it.
-     */
-    private static final ThreadLocal<Permit> HELD = new ThreadLocal<>();
-
     private final AtomicReference<Runnable[]> onRelease;
 
     /**
@@ -50,28 +40,6 @@ public final class Permit {
                 return;
             }
         }
-    }
-
-    /**
-     * Run the rest of the request with this permit visible to {@link #held()} on this thread.
-     *
-     * @param rest the filters and route after admission
-     */
-    public void holdDuring(Runnable rest) {
-        Permit outer = HELD.get();
-        HELD.set(this);
-        try {
-            rest.run();
-        } finally {
-            // set, not remove: the entry stays for the connection's next request (its thread lives
-            // as long as the connection), and re-inserting a removed entry sweeps the map each time
-            HELD.set(outer);
-        }
-    }
-
-    /** @return the permit of the request this thread is running, when admission gave it one */
-    public static Optional<Permit> held() {
-        return Optional.ofNullable(HELD.get());
     }
 
     /** Give the permit back; only the first call acts. */

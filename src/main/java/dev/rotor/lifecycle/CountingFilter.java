@@ -7,7 +7,6 @@ import dev.rotor.observe.ObservePaths;
 
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
-import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
@@ -19,7 +18,7 @@ import io.helidon.webserver.http.RoutingResponse;
  * that no keep-alive connection outlives the drain and no client sends its next request
  * on a connection that is about to disappear.
  */
-public final class CountingFilter implements Filter {
+public final class CountingFilter {
     private final ReplicaLifecycle lifecycle;
     private final Runnable perCountedRequest;
     /** Built once rather than per request: every permit ends its request's count through it. */
@@ -35,14 +34,9 @@ public final class CountingFilter implements Filter {
         this.requestFinished = lifecycle::requestFinished;
     }
 
-    @Override
-    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        count(chain, req, res, Permit.held());
-    }
-
     /**
-     * The filter, for a caller that holds the request's permit: admission calls it directly, which
-     * spares a filter in Helidon's chain and the thread-local handoff ({@link Permit#held()}).
+     * Count a request admission let through, with its permit in hand: admission calls this
+     * itself ({@code Admitted}), which spares a filter in Helidon's chain.
      *
      * @param chain  the rest of the chain
      * @param req    the request
