@@ -1,7 +1,7 @@
 package dev.rotor.admission;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * What an admitted request holds: its concurrency permit, and whatever else counts it as in
@@ -10,16 +10,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * the drain and {@code /observe/replica} always agree on what is in flight.
  *
  * <p>Lock-free: every public request takes one, so adding and releasing are one compare-and-set
- * each on an array of the undo actions ({@code null} once released).
+ * each on an array of the undo actions ({@code null} once released), a field of the permit
+ * itself rather than an atomic object of its own.
  */
 public final class Permit {
-    private final AtomicReference<Runnable[]> onRelease;
+    private static final AtomicReferenceFieldUpdater<Permit, Runnable[]> ACTIONS =
+            AtomicReferenceFieldUpdater.newUpdater(Permit.class, Runnable[].class, "actions");
+
+    private volatile Runnable[] actions;
 
     /**
      * @param release gives the concurrency permit back
      */
     public Permit(Runnable release) {
-        onRelease = new AtomicReference<>(new Runnable[] {release});
+        actions = new Runnable[] {release};
     }
 
     /**
@@ -29,14 +33,14 @@ public final class Permit {
      */
     public void onRelease(Runnable action) {
         while (true) {
-            Runnable[] actions = onRelease.get();
-            if (actions == null) {
+            Runnable[] now = actions;
+            if (now == null) {
                 action.run();
                 return;
             }
-            Runnable[] more = Arrays.copyOf(actions, actions.length + 1);
-            more[actions.length] = action;
-            if (onRelease.compareAndSet(actions, more)) {
+            Runnable[] more = Arrays.copyOf(now, now.length + 1);
+            more[now.length] = action;
+            if (ACTIONS.compareAndSet(this, now, more)) {
                 return;
             }
         }
@@ -44,9 +48,9 @@ public final class Permit {
 
     /** Give the permit back; only the first call acts. */
     public void release() {
-        Runnable[] actions = onRelease.getAndSet(null);
-        if (actions != null) {
-            for (Runnable action : actions) {
+        Runnable[] all = ACTIONS.getAndSet(this, null);
+        if (all != null) {
+            for (Runnable action : all) {
                 action.run();
             }
         }

@@ -62,7 +62,7 @@ final class FramingRules implements Http1ConnectionListener {
         }
         boolean body = check(headers);
         if (watched != null) {
-            watched.watch().headersRead(body, nanoClock.getAsLong());
+            watched.watch().headersRead(body, nanoClock);
         }
     }
 

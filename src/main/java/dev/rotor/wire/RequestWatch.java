@@ -1,13 +1,16 @@
 package dev.rotor.wire;
 
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BooleanSupplier;
 
 /**
  * One admitted request under its deadline. Whoever ends it first wins: the handler returning
  * ({@link #finished()}) or the watchdog timing it out ({@link #timeOut()}). A request timed out
  * while its handler still runs is stuck until that handler returns, if ever.
+ *
+ * <p>One per admitted request, so it is one object: its state is a field updated in place,
+ * not an atomic of its own, and its connection a field that may be null, not an optional.
  */
 public final class RequestWatch {
     private static final int RUNNING = 0;
@@ -15,13 +18,17 @@ public final class RequestWatch {
     private static final int TIMED_OUT = 2;
     private static final int STUCK_RETURNED = 3;
 
+    private static final AtomicIntegerFieldUpdater<RequestWatch> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(RequestWatch.class, "state");
+
     private final long startNanos;
-    private final Optional<ConnectionWatch> connection;
+    /** The connection whose thread runs it; null for a request served off its connection's thread. */
+    private final ConnectionWatch connection;
     private final Runnable release;
     private final BooleanSupplier responseSent;
-    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    private volatile int state = RUNNING;
 
-    RequestWatch(long startNanos, Optional<ConnectionWatch> connection, Runnable release, BooleanSupplier responseSent) {
+    RequestWatch(long startNanos, ConnectionWatch connection, Runnable release, BooleanSupplier responseSent) {
         this.startNanos = startNanos;
         this.connection = connection;
         this.release = release;
@@ -33,6 +40,11 @@ public final class RequestWatch {
     }
 
     Optional<ConnectionWatch> connection() {
+        return Optional.ofNullable(connection);
+    }
+
+    /** @return the connection whose thread runs it, or null (see {@link #connection()}) */
+    ConnectionWatch connectionOrNull() {
         return connection;
     }
 
@@ -42,7 +54,7 @@ public final class RequestWatch {
 
     /** @return whether the watchdog won the request (it was still running) */
     boolean timeOut() {
-        if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+        if (STATE.compareAndSet(this, RUNNING, TIMED_OUT)) {
             release.run();
             return true;
         }
@@ -55,10 +67,10 @@ public final class RequestWatch {
      * @return whether it had been timed out (so it was stuck until now)
      */
     boolean finished() {
-        if (state.compareAndSet(RUNNING, DONE)) {
+        if (STATE.compareAndSet(this, RUNNING, DONE)) {
             return false;
         }
-        return state.compareAndSet(TIMED_OUT, STUCK_RETURNED);
+        return STATE.compareAndSet(this, TIMED_OUT, STUCK_RETURNED);
     }
 
     void release() {
@@ -67,7 +79,7 @@ public final class RequestWatch {
 
     /** @return whether the watchdog timed it out */
     public boolean timedOut() {
-        int s = state.get();
+        int s = state;
         return s == TIMED_OUT || s == STUCK_RETURNED;
     }
 }

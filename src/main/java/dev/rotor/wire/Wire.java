@@ -229,7 +229,7 @@ public final class Wire implements AutoCloseable {
      */
     public RequestWatch watchRequest(Runnable release, BooleanSupplier responseSent) {
         ConnectionWatch c = current.get();
-        RequestWatch r = new RequestWatch(nanoClock.getAsLong(), Optional.ofNullable(c), release, responseSent);
+        RequestWatch r = new RequestWatch(nanoClock.getAsLong(), c, release, responseSent);
         // an HTTP/1.1 connection runs one request at a time: the request rides on its connection's
         // watch (the watchdog sees every connection anyway) instead of a shared set that every
         // request would add itself to and remove itself from
@@ -292,7 +292,12 @@ public final class Wire implements AutoCloseable {
      * @param r the request's watch
      */
     public void finished(RequestWatch r) {
-        r.connection().ifPresentOrElse(c -> c.requestDone(r), () -> requests.remove(r));
+        ConnectionWatch c = r.connectionOrNull();
+        if (c != null) {
+            c.requestDone(r);
+        } else {
+            requests.remove(r);
+        }
         if (r.finished()) {
             stuck.decrementAndGet();
             LOG.log(Level.INFO, "a handler timed out earlier returned; stuck work now " + stuck.get());
@@ -344,7 +349,7 @@ public final class Wire implements AutoCloseable {
             throw e;
         }
         if (watch != null) {
-            watch.bodyRead(nanoClock.getAsLong());
+            watch.bodyRead();
         }
         req.context().register(new BufferedBody(out.toByteArray()));
         return Optional.of(held);
