@@ -43,9 +43,12 @@ public final class ConnectionWatch {
     private volatile String requestId;
     /** Whether the connection's first request has sent a byte (read on the connection's thread only). */
     private boolean started;
+    /** New request ids for this connection's requests (its thread only). */
+    private final RequestIds.Sequence ids;
 
-    ConnectionWatch(ConnectionContext ctx, long nowNanos) {
+    ConnectionWatch(ConnectionContext ctx, long nowNanos, RequestIds.Sequence ids) {
         this.ctx = ctx;
+        this.ids = ids;
         this.state = new AtomicReference<>(new State(Phase.HEADERS, nowNanos));
     }
 
@@ -64,6 +67,11 @@ public final class ConnectionWatch {
     /** @return the id of the request being read or answered; null before its headers are in */
     String requestId() {
         return requestId;
+    }
+
+    /** @return where this connection's new request ids come from (its thread only) */
+    RequestIds.Sequence ids() {
+        return ids;
     }
 
     /** @param id the id of the request whose header section has just been read */

@@ -5,7 +5,7 @@ import java.util.function.LongSupplier;
 import dev.rotor.web.RequestIds;
 
 import io.helidon.http.DirectHandler.EventType;
-import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
@@ -34,6 +34,8 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  * whether a body follows, and keeps the {@link ParsePhase} of the connection's thread.
  */
 final class FramingRules implements Http1ConnectionListener {
+    private static final HeaderName EMPTY_NAME = HeaderNames.create("");
+
     private final LongSupplier nanoClock;
     private final RequestIds requestIds;
 
@@ -58,7 +60,7 @@ final class FramingRules implements Http1ConnectionListener {
         WatchedContext watched = ctx instanceof WatchedContext w ? w : null;
         if (watched != null) {
             // first: a refusal of this header section (below, or Helidon's right after) carries it
-            watched.watch().requestId(requestIds.of(headers));
+            watched.watch().requestId(requestIds.of(headers, watched.watch().ids()));
         }
         boolean body = check(headers);
         if (watched != null) {
@@ -80,10 +82,10 @@ final class FramingRules implements Http1ConnectionListener {
      * @throws RequestException for what Helidon would accept
      */
     static boolean check(Headers headers) {
-        for (Header header : headers) {
-            if (header.name().isEmpty()) {
-                throw reject("a field line has an empty name");
-            }
+        // one lookup, not a walk over every field: a known name is never empty, so an empty one
+        // is among the custom names, which Helidon keeps in a map by name
+        if (headers.contains(EMPTY_NAME)) {
+            throw reject("a field line has an empty name");
         }
         if (headers.contains(HeaderNames.TRANSFER_ENCODING)) {
             return true;

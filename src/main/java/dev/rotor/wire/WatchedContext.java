@@ -5,6 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.function.LongSupplier;
 
+import dev.rotor.web.RequestIds;
+
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.socket.HelidonSocket;
@@ -36,9 +38,9 @@ final class WatchedContext implements ConnectionContext {
         return (b >= 'A' && b <= 'Z') || b == '\r' || b == '\n';
     }
 
-    WatchedContext(ConnectionContext delegate, LongSupplier nanoClock, Runnable notHttp) {
+    WatchedContext(ConnectionContext delegate, LongSupplier nanoClock, Runnable notHttp, RequestIds.Sequence ids) {
         this.delegate = delegate;
-        this.watch = new ConnectionWatch(this, nanoClock.getAsLong());
+        this.watch = new ConnectionWatch(this, nanoClock.getAsLong(), ids);
         HelidonSocket socket = delegate.serverSocket();
         // the same supplier Helidon's own reader uses (ConnectionHandler), plus the watch
         this.reader = new DataReader(() -> {

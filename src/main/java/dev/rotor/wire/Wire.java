@@ -499,7 +499,7 @@ public final class Wire implements AutoCloseable {
             if (!admitConnection()) {
                 return Refused.INSTANCE;
             }
-            WatchedContext watched = new WatchedContext(ctx, nanoClock, notHttp::increment);
+            WatchedContext watched = new WatchedContext(ctx, nanoClock, notHttp::increment, requestIds.sequence());
             return new GuardedConnection(http.connection(watched), watched, Wire.this);
         }
     }

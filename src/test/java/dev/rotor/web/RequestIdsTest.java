@@ -53,4 +53,17 @@ class RequestIdsTest {
         assertThat(other.substring(0, 17), not(is(ids.next().substring(0, 17))));
         assertThat(ids.next().matches("[0-9a-f]{16}-[0-9a-f]+"), is(true));
     }
+
+    @Test
+    void connectionsTakeBlocksOfTheCounterAndNeverRepeatAnId() {
+        Set<String> seen = new HashSet<>();
+        RequestIds.Sequence one = ids.sequence();
+        RequestIds.Sequence two = ids.sequence();
+        for (int i = 0; i < 3 * RequestIds.BLOCK + 5; i++) {
+            for (String id : new String[] {one.next(), two.next(), ids.next(), ids.of(WritableHeaders.create(), one)}) {
+                assertThat(id, seen.add(id), is(true));
+                assertThat(id, id.matches("[0-9a-f]{16}-[0-9a-f]+"), is(true));
+            }
+        }
+    }
 }
