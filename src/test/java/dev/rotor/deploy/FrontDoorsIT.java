@@ -19,6 +19,7 @@ import dev.rotor.support.Await;
 import dev.rotor.support.Http;
 import dev.rotor.support.JarProcess;
 import dev.rotor.support.Json;
+import dev.rotor.support.RawSocket;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -50,6 +51,13 @@ class FrontDoorsIT {
                                                                "/./observe/metrics", "/x/../observe/metrics",
                                                                "/observe/metrics;x=1", "/observe/metrics?x=1");
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+    /** Requests HAProxy refuses itself with a 400 and a close: no replica sees them. */
+    private static final Map<String, String> MALFORMED = Map.of(
+            "a chunk size that is not hex", "POST /api/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            "a chunk size of 17 hex digits", "POST /api/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n11111111111111111\r\nabc\r\n0\r\n\r\n",
+            "two different Content-Lengths", "POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+            "a space before a header's colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+            "a header line without a colon", "GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n");
 
     @TempDir
     Path dir;
@@ -96,6 +104,21 @@ class FrontDoorsIT {
                     assertThat(probe + " through HAProxy: its checks go to the replicas themselves",
                                Http.status(port, probe), is(404));
                 }
+                double refusedByReplica = malformedSeenByReplica(admin);
+                for (Map.Entry<String, String> bad : MALFORMED.entrySet()) {
+                    String answer;
+                    try (RawSocket raw = RawSocket.open(port, PATIENCE)) {
+                        answer = raw.send(bad.getValue()).readToClose();
+                    }
+                    String head = answer.split("\r\n\r\n", 2)[0];
+                    assertThat(bad.getKey() + " through HAProxy: " + answer, head, containsString("HTTP/1.1 400 "));
+                    assertThat(bad.getKey() + ": the connection closes (readToClose returned)", head.toLowerCase(), containsString("connection: close"));
+                    // the body is HAProxy's compiled-in HTML page: its HTTP/1 parser ignores
+                    // http-error and errorfile for parse errors (see deploy/haproxy.cfg)
+                    assertThat(bad.getKey() + ": one answer, nothing forwarded after it", answer.indexOf("HTTP/1.1", 1), is(-1));
+                }
+                assertThat("HAProxy refused them itself: the replica counted no malformed request",
+                           malformedSeenByReplica(admin), is(refusedByReplica));
                 assertThat("HAProxy's checks still pass after all that", serverUp(socket, "ready"), is(true));
             } finally {
                 haproxy.destroy();
@@ -201,6 +224,16 @@ class FrontDoorsIT {
         env.put("ROTOR_TRUSTED_PROXIES", "127.0.0.0/8");
         env.put("ROTOR_WARMUP_REQUESTS", "20");
         return env;
+    }
+
+    /** The replica's count of malformed requests it refused, all kinds, from its admin port. */
+    private static double malformedSeenByReplica(int admin) {
+        HttpResponse<String> scrape = Http.get(admin, "/observe/metrics");
+        assertThat(scrape.statusCode(), is(200));
+        double sum = scrape.body().lines().filter(l -> l.startsWith("rotor_requests_malformed_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertThat("the replica exports the counter", scrape.body(), containsString("rotor_requests_malformed_total"));
+        return sum;
     }
 
     /** deploy/haproxy.cfg as it is, but for the bind, the replica's address and a stats socket. */
