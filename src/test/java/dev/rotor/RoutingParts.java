@@ -1,6 +1,5 @@
 package dev.rotor;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -13,10 +12,11 @@ import dev.rotor.admission.ClientIdentity;
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.Settings;
 import dev.rotor.demo.DemoConfig;
-import dev.rotor.lifecycle.FleetConfig;
-import dev.rotor.lifecycle.KubernetesConfig;
+import dev.rotor.departure.DepartureConfig;
+import dev.rotor.fleet.FleetConfig;
 import dev.rotor.lifecycle.LifecycleConfig;
-import dev.rotor.lifecycle.Rotation;
+import dev.rotor.lifecycle.ReplicaLifecycle;
+import dev.rotor.lifecycle.Triggers;
 import dev.rotor.session.SessionConfig;
 import dev.rotor.session.SessionStore;
 import dev.rotor.upstream.ChatConfig;
@@ -52,10 +52,10 @@ final class RoutingParts implements AutoCloseable {
         DemoConfig demo = DemoConfig.from(rotor.node("demo"));
         String id = rotor.optionalString("replica-id").orElse("routes");
         try {
-            Rotation rotation = Rotation.build(id, lifecycleConfig, fleet,
-                                               KubernetesConfig.from(rotor.node("kubernetes"), false), Optional.empty(),
-                                               Metrics.globalRegistry(), new SecureRandom());
-            closeables.push(rotation);
+            ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lifecycleConfig,
+                    Triggers.quota(lifecycleConfig.maxRequests(), lifecycleConfig.rotationCeiling()),
+                    DepartureConfig.from(rotor.node("lifecycle"), rotor.node("kubernetes")).leaving(),
+                    System::nanoTime, Clock.systemUTC());
             AdmissionConfig admission = AdmissionConfig.from(rotor.node("admission"));
             ClientIdentity identity = new ClientIdentity(admission.trustedProxies(), admission.clientIpHeader());
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(Metrics.globalRegistry());
@@ -67,8 +67,8 @@ final class RoutingParts implements AutoCloseable {
             SessionStore sessions = SessionStore.of(SessionConfig.from(rotor.node("session")), Optional.empty(),
                                                     fleet.redisNamespace(), Ticker.systemTicker(), Clock.systemUTC());
             closeables.push(sessions);
-            rotation.lifecycle().serving();
-            parts = new Replica.Parts(rotation.lifecycle(), demo, identity, sessions, new EchoChatModel(),
+            lifecycle.serving();
+            parts = new Replica.Parts(lifecycle, demo, identity, sessions, new EchoChatModel(),
                                       ChatConfig.from(rotor.node("chat")), geo);
         } catch (RuntimeException e) {
             close();

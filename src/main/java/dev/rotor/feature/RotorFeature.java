@@ -12,26 +12,26 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
+import dev.rotor.adapter.CountingFilter;
+import dev.rotor.adapter.LifecycleHealthChecks;
+import dev.rotor.adapter.LifecycleMetrics;
+import dev.rotor.adapter.ReplicaService;
+import dev.rotor.adapter.RotationMetrics;
 import dev.rotor.admission.Admission;
 import dev.rotor.admission.AdmissionConfig;
 import dev.rotor.admission.ClientIdentity;
 import dev.rotor.config.Settings;
-import dev.rotor.lifecycle.CountingFilter;
-import dev.rotor.lifecycle.Departure;
-import dev.rotor.lifecycle.ExitMode;
-import dev.rotor.lifecycle.FleetConfig;
-import dev.rotor.lifecycle.KubernetesConfig;
+import dev.rotor.departure.Departure;
+import dev.rotor.departure.DepartureConfig;
+import dev.rotor.departure.StopSignals;
+import dev.rotor.diagnostics.WarmUp;
+import dev.rotor.diagnostics.WarmUpConfig;
+import dev.rotor.fleet.FleetConfig;
+import dev.rotor.lifecycle.Handover;
 import dev.rotor.lifecycle.LifecycleConfig;
-import dev.rotor.lifecycle.LifecycleHealthChecks;
-import dev.rotor.lifecycle.LifecycleMetrics;
 import dev.rotor.lifecycle.ReplicaLifecycle;
-import dev.rotor.lifecycle.ReplicaService;
-import dev.rotor.lifecycle.Rotation;
-import dev.rotor.lifecycle.RotationTrigger;
-import dev.rotor.lifecycle.StopSignals;
-import dev.rotor.lifecycle.StuckTrigger;
-import dev.rotor.lifecycle.WarmUp;
-import dev.rotor.lifecycle.WarmUpConfig;
+import dev.rotor.lifecycle.RotationGate;
+import dev.rotor.lifecycle.Triggers;
 import dev.rotor.observe.ObserveConfig;
 import dev.rotor.observe.ObserveGate;
 import dev.rotor.redis.RedisConfig;
@@ -122,8 +122,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
         RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
         FleetConfig fleet = FleetConfig.from(rotor.node("fleet"));
-        KubernetesConfig kubernetes = KubernetesConfig.from(rotor.node("kubernetes"),
-                                                            lifecycleConfig.exitMode() == ExitMode.EVICT);
+        DepartureConfig departureConfig = DepartureConfig.from(rotor.node("lifecycle"), rotor.node("kubernetes"));
         AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
         WireConfig wireConfig = WireConfig.from(rotor.node("wire"), admissionConfig.maxConcurrentRequests());
         ObserveConfig observeConfig = ObserveConfig.from(rotor.node("observe"));
@@ -141,8 +140,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         LOG.log(Level.INFO, "replica " + id + " rotation settings: max-requests=" + lifecycleConfig.maxRequests()
                 + " max-requests-jitter=" + lifecycleConfig.maxRequestsJitter() + " min-lifetime=" + lifecycleConfig.minLifetime()
                 + " drain-period=" + lifecycleConfig.drainPeriod() + " drain-timeout=" + lifecycleConfig.drainTimeout()
-                + " shutdown-drain-period=" + lifecycleConfig.shutdownDrainPeriod() + " exit-mode="
-                + lifecycleConfig.exitMode().name().toLowerCase(java.util.Locale.ROOT) + " exit-code=" + lifecycleConfig.exitCode()
+                + " shutdown-drain-period=" + lifecycleConfig.shutdownDrainPeriod() + " " + departureConfig.describe()
                 + " admin-port=" + adminPort.map(String::valueOf).orElse("(same as port)")
                 + " redis=" + redisConfig.safeUrl() + " redis-pool-max=" + redisConfig.poolMax());
 
@@ -160,28 +158,34 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             }
             this.wire = new Wire(wireConfig, Wire.openFileLimit(), System::nanoTime, Metrics.globalRegistry());
             parts.push(wire);
-            List<RotationTrigger> wireTriggers = wireConfig.stuckLimit() > 0
-                    ? List.of(new StuckTrigger(wire::stuck, wireConfig.stuckLimit())) : List.of();
+            Handover handover = Handover.NONE;
+            RotationGate oneHandoverAtATime = RotationGate.OPEN;
             if (worker.supervised()) {
-                WorkerHandover handover = new WorkerHandover(worker, ProcessHandle.current().pid());
-                this.rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
-                                               new SecureRandom(), wireTriggers, handover, handover.lock());
-            } else {
-                this.rotation = Rotation.build(id, lifecycleConfig, fleet, kubernetes, redis, Metrics.globalRegistry(),
-                                               new SecureRandom(), wireTriggers);
+                WorkerHandover workerHandover = new WorkerHandover(worker, ProcessHandle.current().pid());
+                handover = workerHandover;
+                oneHandoverAtATime = workerHandover.lock();
             }
+            this.rotation = Rotation.build(id, lifecycleConfig, departureConfig.leaving(), fleet, redis,
+                                           new Triggers.StuckWork(wire::stuck, wireConfig.stuckLimit()), handover,
+                                           oneHandoverAtATime, new SecureRandom(), System::nanoTime, Clock.systemUTC());
             parts.push(rotation);
-            parts.push(new LifecycleMetrics(Metrics.globalRegistry(), rotation.lifecycle()));
+            ReplicaLifecycle lifecycle = rotation.lifecycle();
+            this.departure = new Departure(departureConfig, lifecycle, () -> {
+                closeAll();
+                rotation.afterServing();
+            }, b.exit);
+            parts.push(departure);
+            lifecycle.onDrain(departure::drainStarted);
+            lifecycle.onExpiry(departure::leave);
+            parts.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
+            parts.push(new RotationMetrics(Metrics.globalRegistry(), lifecycle, departure::backoffRisk, departure.evictor()));
             this.admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), Metrics.globalRegistry(),
                                              Clock.systemUTC(), wire);
             parts.push(admission);
-            ReplicaLifecycle lifecycle = rotation.lifecycle();
             this.observeGate = new ObserveGate(observeConfig, adminPort.isPresent(), lifecycle::started, lifecycle::ready,
                                                lifecycle::live, Metrics.globalRegistry());
             parts.push(observeGate);
             LOG.log(Level.INFO, "replica " + id + " " + observeGate.describe());
-            this.departure = new Departure(rotation, this::closeAll, b.exit);
-            rotation.lifecycle().onExpiry(departure::leave);
         } catch (RuntimeException e) {
             closeAll();
             throw e;
@@ -249,7 +253,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     @Override
     public void setup(ServerFeatureContext featureContext) {
         ReplicaService status = new ReplicaService(rotation.lifecycle(), rotation.leakReport(), wire::stuck,
-                                                   wire::openConnections, () -> Optional.ofNullable(warmedUp));
+                                                   wire::openConnections, () -> Optional.ofNullable(warmedUp),
+                                                   departure.mode());
         featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(status));
         if (adminPort.isPresent()) {
             featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status);

@@ -1,8 +1,10 @@
 /**
- * Rotation as a drop-in Helidon SE feature: {@link dev.rotor.feature.RotorFeature} gives any
- * Helidon SE 4 application the replica lifecycle (jittered quota and the other triggers, the
- * fleet lease, drain, exit modes, stop signals), the probes and {@code /observe/replica},
- * admission (concurrency and per-client rate limits, with Redis or locally) and the wire's
- * deadlines, from one line: {@code WebServer.builder().update(RotorFeature.create(config))}.
+ * Rotation as a drop-in Helidon SE feature, and the one place that wires it:
+ * {@link dev.rotor.feature.RotorFeature} reads every Rotor setting once, builds the parts in
+ * order (Redis, the wire, the {@link dev.rotor.feature.Rotation} with its triggers, fleet gate
+ * and lifecycle, departure, admission, the adapters) and closes them in reverse, giving any
+ * Helidon SE 4 application the replica lifecycle, the probes and {@code /observe/replica},
+ * admission and the wire's deadlines from one line:
+ * {@code WebServer.builder().update(RotorFeature.create(config))}.
  */
 package dev.rotor.feature;

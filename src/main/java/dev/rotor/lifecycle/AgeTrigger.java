@@ -1,7 +1,6 @@
 package dev.rotor.lifecycle;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -9,7 +8,7 @@ import java.util.random.RandomGenerator;
  * {@code [max-lifetime - jitter, max-lifetime + jitter]} so that replicas started together
  * do not leave together.
  */
-public final class AgeTrigger implements RotationTrigger {
+final class AgeTrigger implements RotationTrigger {
     private final Duration lifetime;
     private final Duration ceiling;
 
@@ -17,7 +16,7 @@ public final class AgeTrigger implements RotationTrigger {
      * @param lifetime      the drawn lifetime; zero disables the trigger
      * @param ceilingFactor past {@code lifetime x factor} rotate without a fleet slot
      */
-    public AgeTrigger(Duration lifetime, double ceilingFactor) {
+    AgeTrigger(Duration lifetime, double ceilingFactor) {
         this.lifetime = lifetime;
         this.ceiling = Duration.ofMillis((long) Math.ceil(lifetime.toMillis() * ceilingFactor));
     }
@@ -28,18 +27,13 @@ public final class AgeTrigger implements RotationTrigger {
      * @param random randomness source
      * @return the drawn lifetime (zero when off), never below one second
      */
-    public static Duration draw(Duration max, Duration jitter, RandomGenerator random) {
+    static Duration draw(Duration max, Duration jitter, RandomGenerator random) {
         if (max.isZero()) {
             return Duration.ZERO;
         }
         long low = Math.max(1000, max.minus(jitter).toMillis());
         long high = Math.max(low, max.plus(jitter).toMillis());
         return Duration.ofMillis(low + random.nextLong(high - low + 1));
-    }
-
-    /** @return the drawn lifetime */
-    public Duration lifetime() {
-        return lifetime;
     }
 
     @Override
@@ -53,16 +47,10 @@ public final class AgeTrigger implements RotationTrigger {
     }
 
     @Override
-    public Optional<String> due(ReplicaLifecycle l) {
-        if (lifetime.isZero() || l.age().compareTo(lifetime) < 0) {
-            return Optional.empty();
+    public Decision decide(ReplicaView r) {
+        if (lifetime.isZero() || r.age().compareTo(lifetime) < 0) {
+            return Decision.notDue(cause());
         }
-        return Optional.of("reached its maximum lifetime (" + ReplicaLifecycle.human(lifetime) + ", "
-                                   + l.served() + " requests served)");
-    }
-
-    @Override
-    public boolean pastCeiling(ReplicaLifecycle l) {
-        return !lifetime.isZero() && l.age().compareTo(ceiling) >= 0;
+        return new Decision(cause(), true, r.age().compareTo(ceiling) >= 0, r.age().toMillis(), lifetime.toMillis());
     }
 }

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * or v1 ({@code memory/memory.usage_in_bytes}, {@code memory/memory.limit_in_bytes}). No
  * limit, or no cgroup files, means the trigger never fires. Files are read at most once a second.
  */
-public final class ContainerMemory implements RotationTrigger {
+final class ContainerMemory implements RotationTrigger {
     private static final long UNLIMITED_V1 = 1L << 60;
     private static final long READ_EVERY_NANOS = 1_000_000_000L;
 
@@ -41,7 +41,7 @@ public final class ContainerMemory implements RotationTrigger {
      * @param fraction  working-set fraction of the limit that triggers rotation
      * @param nanoClock monotonic clock
      */
-    public ContainerMemory(Path root, double fraction, LongSupplier nanoClock) {
+    ContainerMemory(Path root, double fraction, LongSupplier nanoClock) {
         this.root = root;
         this.fraction = fraction;
         this.nanoClock = nanoClock;
@@ -70,11 +70,10 @@ public final class ContainerMemory implements RotationTrigger {
     }
 
     @Override
-    public Optional<String> due(ReplicaLifecycle lifecycle) {
+    public Decision decide(ReplicaView replica) {
         return read().filter(u -> u.fraction() > fraction)
-                .map(u -> String.format(java.util.Locale.ROOT,
-                        "container working set reached %.0f%% of its memory limit (%d of %d MiB, bound %.0f%%, %d requests served)",
-                        u.fraction() * 100, u.workingSet() >> 20, u.limit() >> 20, fraction * 100, lifecycle.served()));
+                .map(u -> Decision.due(cause(), u.workingSet(), u.limit()))
+                .orElseGet(() -> Decision.notDue(cause()));
     }
 
     private Optional<Usage> readFiles() {

@@ -8,7 +8,6 @@ import java.lang.management.MemoryUsage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.management.ListenerNotFoundException;
@@ -25,7 +24,7 @@ import com.sun.management.GarbageCollectionNotificationInfo;
  * trigger fires after {@code collections} collections in a row above {@code fraction} of the
  * old generation's maximum (the heap maximum where the pool has none).
  */
-public final class HeapPressure implements RotationTrigger, AutoCloseable {
+final class HeapPressure implements RotationTrigger, AutoCloseable {
     private final double fraction;
     private final int collections;
     private final AtomicInteger streak = new AtomicInteger();
@@ -37,7 +36,7 @@ public final class HeapPressure implements RotationTrigger, AutoCloseable {
      * @param fraction    bound on old generation after GC, as a fraction of its maximum
      * @param collections collections in a row above it before the trigger fires
      */
-    public HeapPressure(double fraction, int collections) {
+    HeapPressure(double fraction, int collections) {
         this.fraction = fraction;
         this.collections = collections;
     }
@@ -91,14 +90,11 @@ public final class HeapPressure implements RotationTrigger, AutoCloseable {
     }
 
     @Override
-    public Optional<String> due(ReplicaLifecycle lifecycle) {
-        int s = streak.get();
-        if (s < collections) {
-            return Optional.empty();
+    public Decision decide(ReplicaView replica) {
+        if (streak.get() < collections) {
+            return Decision.notDue(cause());
         }
-        return Optional.of(String.format(java.util.Locale.ROOT,
-                "old generation stayed at %.0f%% of its maximum after %d collections in a row (bound %.0f%%, %d requests served)",
-                lastRatio * 100, s, fraction * 100, lifecycle.served()));
+        return Decision.due(cause(), Math.round(lastRatio * 100), Math.round(fraction * 100));
     }
 
     private void onNotification(Notification n, Object handback) {

@@ -6,7 +6,8 @@ import dev.rotor.config.Settings;
 import dev.rotor.config.TimeoutChain;
 
 /**
- * Settings of the replica lifecycle ({@code rotor.lifecycle}).
+ * Settings of the replica lifecycle ({@code rotor.lifecycle}); its {@code exit-mode} and
+ * {@code exit-code} belong to departure ({@code dev.rotor.departure.DepartureConfig}).
  *
  * @param maxRequests         quota centre; 0 = no request rotation
  * @param maxRequestsJitter   spread of the quota
@@ -14,8 +15,6 @@ import dev.rotor.config.TimeoutChain;
  * @param drainPeriod         readiness down for at least this long before leaving
  * @param drainTimeout        hard bound on a drain, in-flight requests included
  * @param shutdownDrainPeriod readiness down for at least this long after SIGTERM
- * @param exitMode            how an expired replica leaves
- * @param exitCode            process status in {@link ExitMode#EXIT}
  * @param maxLifetime         age at which a replica rotates; zero = off
  * @param maxLifetimeJitter   spread of the drawn lifetime
  * @param rotationCeiling     factor past quota or lifetime at which a replica rotates without a fleet slot
@@ -30,8 +29,6 @@ public record LifecycleConfig(long maxRequests,
                               Duration drainPeriod,
                               Duration drainTimeout,
                               Duration shutdownDrainPeriod,
-                              ExitMode exitMode,
-                              int exitCode,
                               Duration maxLifetime,
                               Duration maxLifetimeJitter,
                               double rotationCeiling,
@@ -76,8 +73,6 @@ public record LifecycleConfig(long maxRequests,
                                    drainPeriod,
                                    drainTimeout,
                                    shutdownDrain,
-                                   s.choice("exit-mode", ExitMode.class),
-                                   s.integer("exit-code", 0, 255),
                                    s.duration("max-lifetime", Duration.ZERO, MAX_DURATION),
                                    s.duration("max-lifetime-jitter", Duration.ZERO, MAX_DURATION),
                                    s.decimal("rotation-ceiling", 1.0, 100.0),
@@ -95,13 +90,12 @@ public record LifecycleConfig(long maxRequests,
      * @param minLifetime  minimum lifetime
      * @param drainPeriod  drain period
      * @param drainTimeout drain timeout
-     * @param exitMode     exit mode
      * @return settings
      */
     public static LifecycleConfig basic(long maxRequests, long jitter, Duration minLifetime, Duration drainPeriod,
-                                        Duration drainTimeout, ExitMode exitMode) {
+                                        Duration drainTimeout) {
         return new LifecycleConfig(maxRequests, jitter, minLifetime, drainPeriod, drainTimeout, Duration.ofSeconds(2),
-                                   exitMode, 0, Duration.ZERO, Duration.ZERO, 1.5, 0, 3, 0,
+                                   Duration.ZERO, Duration.ZERO, 1.5, 0, 3, 0,
                                    java.nio.file.Path.of("/sys/fs/cgroup"));
     }
 

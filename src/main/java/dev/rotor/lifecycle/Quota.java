@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
  * gunicorn itself only adds {@code randint(0, jitter)}; a symmetric spread keeps the mean at
  * {@code max} and, more to the point, keeps replicas started together from rotating together.
  */
-public final class Quota {
+final class Quota {
     private Quota() {
     }
 
@@ -20,7 +20,7 @@ public final class Quota {
      * @param random source of randomness (a {@link java.security.SecureRandom} in production)
      * @return the quota, or 0 when rotation by requests is off
      */
-    public static long draw(long max, long jitter, RandomGenerator random) {
+    static long draw(long max, long jitter, RandomGenerator random) {
         if (max < 0 || jitter < 0) {
             throw new IllegalArgumentException("max-requests and max-requests-jitter must not be negative: "
                                                        + max + ", " + jitter);

@@ -1,18 +1,14 @@
 package dev.rotor.lifecycle;
 
-import java.util.Optional;
-
 /**
  * Rotate once the drawn request quota is served; past {@code ceiling x quota} rotate even
  * without a fleet rotation slot.
  */
 final class QuotaTrigger implements RotationTrigger {
-    private final long quota;
-    private final long ceiling;
+    private final double ceilingFactor;
 
-    QuotaTrigger(long quota, double ceilingFactor) {
-        this.quota = quota;
-        this.ceiling = (long) Math.ceil(quota * ceilingFactor);
+    QuotaTrigger(double ceilingFactor) {
+        this.ceilingFactor = ceilingFactor;
     }
 
     @Override
@@ -26,16 +22,12 @@ final class QuotaTrigger implements RotationTrigger {
     }
 
     @Override
-    public Optional<String> due(ReplicaLifecycle l) {
-        if (quota <= 0 || l.served() < quota) {
-            return Optional.empty();
+    public Decision decide(ReplicaView r) {
+        long quota = r.quota();
+        if (quota <= 0 || r.served() < quota) {
+            return Decision.notDue(cause());
         }
-        return Optional.of("reached its quota (" + l.served() + " of " + quota + " requests in "
-                                   + ReplicaLifecycle.human(l.age()) + ")");
-    }
-
-    @Override
-    public boolean pastCeiling(ReplicaLifecycle l) {
-        return quota > 0 && l.served() >= ceiling;
+        boolean pastCeiling = r.served() >= (long) Math.ceil(quota * ceilingFactor);
+        return new Decision(cause(), true, pastCeiling, r.served(), quota);
     }
 }

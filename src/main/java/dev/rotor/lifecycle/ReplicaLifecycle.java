@@ -4,9 +4,9 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,6 +30,7 @@ public final class ReplicaLifecycle {
     private final LifecycleConfig config;
     private final long quota;
     private final TriggerPolicy policy;
+    private final Leaving leaving;
     private final Handover handover;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
@@ -45,56 +46,42 @@ public final class ReplicaLifecycle {
     private volatile long drainEndNanos;
     private volatile Duration drainPeriod;
     private volatile boolean livenessFailed;
-    private volatile Consumer<RotationCause> drainListener = cause -> { };
+    private final List<Consumer<RotationCause>> drainListeners = new CopyOnWriteArrayList<>();
     private volatile Consumer<Expiry> expiryListener = expiry -> { };
+
+    /**
+     * A replica behind a load balancer, with no fleet lease (tests and tools).
+     *
+     * @param id        replica id used in logs
+     * @param config    lifecycle settings
+     * @param triggers  every trigger, the quota's included ({@link Triggers})
+     * @param leaving   how it leaves once expired, as departure tells it
+     * @param nanoClock monotonic clock ({@link System#nanoTime} in production)
+     * @param wallClock wall clock for the times shown to people
+     */
+    public ReplicaLifecycle(String id, LifecycleConfig config, Triggers triggers, Leaving leaving, LongSupplier nanoClock,
+                            Clock wallClock) {
+        this(id, config, triggers, leaving, RotationGate.OPEN, Handover.NONE, nanoClock, wallClock);
+    }
 
     /**
      * @param id        replica id used in logs
      * @param config    lifecycle settings
-     * @param quota     the drawn quota (0 = no request rotation), see {@link Quota#draw}
-     * @param nanoClock monotonic clock ({@link System#nanoTime} in production)
+     * @param triggers  every trigger, the quota's included ({@link Triggers})
+     * @param leaving   how it leaves once expired, as departure tells it
+     * @param gate      admits the replica into draining (fleet lease, the container's handover lock)
+     * @param handover  who takes over when it drains: the load balancer, or a successor in place
+     * @param nanoClock monotonic clock
      * @param wallClock wall clock for the times shown to people
      */
-    public ReplicaLifecycle(String id, LifecycleConfig config, long quota, LongSupplier nanoClock, Clock wallClock) {
-        this(id, config, quota, List.of(), RotationGate.OPEN, nanoClock, wallClock);
-    }
-
-    /**
-     * @param id            replica id used in logs
-     * @param config        lifecycle settings
-     * @param quota         the drawn quota (0 = no request rotation)
-     * @param moreTriggers  triggers besides the quota (age, memory), in order of precedence after it
-     * @param gate          admits the replica into draining (fleet lease), {@link RotationGate#OPEN} without Redis
-     * @param nanoClock     monotonic clock
-     * @param wallClock     wall clock for the times shown to people
-     */
-    public ReplicaLifecycle(String id, LifecycleConfig config, long quota, List<RotationTrigger> moreTriggers,
-                            RotationGate gate, LongSupplier nanoClock, Clock wallClock) {
-        this(id, config, quota, moreTriggers, gate, Handover.NONE, nanoClock, wallClock);
-    }
-
-    /**
-     * @param id            replica id used in logs
-     * @param config        lifecycle settings
-     * @param quota         the drawn quota (0 = no request rotation)
-     * @param moreTriggers  triggers besides the quota (age, memory), in order of precedence after it
-     * @param gate          admits the replica into draining (fleet lease, the container's handover lock)
-     * @param handover      who takes over when it drains: the load balancer, or a successor in place
-     * @param nanoClock     monotonic clock
-     * @param wallClock     wall clock for the times shown to people
-     */
-    public ReplicaLifecycle(String id, LifecycleConfig config, long quota, List<RotationTrigger> moreTriggers,
-                            RotationGate gate, Handover handover, LongSupplier nanoClock, Clock wallClock) {
+    public ReplicaLifecycle(String id, LifecycleConfig config, Triggers triggers, Leaving leaving, RotationGate gate,
+                            Handover handover, LongSupplier nanoClock, Clock wallClock) {
         this.id = id;
         this.handover = handover;
         this.config = config;
-        this.quota = quota;
-        List<RotationTrigger> all = new ArrayList<>();
-        // emergencies first: a memory trigger must not wait behind a quota that waits for a slot
-        moreTriggers.stream().filter(RotationTrigger::emergency).forEach(all::add);
-        all.add(new QuotaTrigger(quota, config.rotationCeiling()));
-        moreTriggers.stream().filter(t -> !t.emergency()).forEach(all::add);
-        this.policy = new TriggerPolicy(id, config, all, gate, nanoClock);
+        this.quota = triggers.quota();
+        this.leaving = leaving;
+        this.policy = new TriggerPolicy(id, config, triggers, gate, nanoClock);
         this.nanoClock = nanoClock;
         this.wallClock = wallClock;
         this.bornNanos = nanoClock.getAsLong();
@@ -119,10 +106,11 @@ public final class ReplicaLifecycle {
     }
 
     /**
-     * @param listener called once, outside any lock, when draining starts (leak report, metrics)
+     * @param listener called once, outside any lock, when draining starts (leak report, back-off
+     *                 warning), after the listeners added before it
      */
     public void onDrain(Consumer<RotationCause> listener) {
-        this.drainListener = listener;
+        drainListeners.add(listener);
     }
 
     /**
@@ -135,12 +123,11 @@ public final class ReplicaLifecycle {
             if (state == ReplicaState.STARTING) {
                 nowServing = true;
                 moveTo(ReplicaState.SERVING);
-                LOG.log(Level.INFO, "replica " + id + " serving " + human(Duration.ofMillis(
+                LOG.log(Level.INFO, "replica " + id + " serving " + Durations.human(Duration.ofMillis(
                         java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime())) + " after JVM start: quota "
                         + (quota == 0 ? "off" : quota + " requests (" + config.quotaRange() + ")")
                         + ", min lifetime " + config.minLifetime() + ", drain " + config.drainPeriod()
-                        + " (timeout " + config.drainTimeout() + "), exit mode "
-                        + config.exitMode().name().toLowerCase()
+                        + " (timeout " + config.drainTimeout() + "), exit mode " + leaving.mode()
                         + (handover.inPlace() ? ", replaced in place by a successor worker" : ""));
             }
         } finally {
@@ -192,7 +179,9 @@ public final class ReplicaLifecycle {
             if (handsOver()) {
                 handover.drainStarted();
             }
-            drainListener.accept(drained);
+            for (Consumer<RotationCause> listener : drainListeners) {
+                listener.accept(drained);
+            }
         }
         if (expiry != null) {
             expiryListener.accept(expiry);
@@ -200,7 +189,7 @@ public final class ReplicaLifecycle {
     }
 
     private RotationCause evaluateTriggers() {
-        Optional<TriggerPolicy.Due> due = policy.evaluate(this);
+        Optional<TriggerPolicy.Due> due = policy.evaluate(view());
         if (due.isEmpty()) {
             return null;
         }
@@ -224,7 +213,7 @@ public final class ReplicaLifecycle {
             case STARTING, SERVING -> {
                 startDrain(RotationCause.SIGNAL, config.shutdownDrainPeriod());
                 LOG.log(Level.INFO, "replica " + id + " asked to stop after " + served.get() + " requests in "
-                        + human(age()) + "; draining: readiness down for " + drainPeriod + ", "
+                        + Durations.human(age()) + "; draining: readiness down for " + drainPeriod + ", "
                         + inFlight.get() + " requests in flight");
             }
             case DRAINING -> {
@@ -274,12 +263,12 @@ public final class ReplicaLifecycle {
         drainEndNanos = now;
         moveTo(ReplicaState.EXPIRED);
         boolean cut = active > 0;
-        String how = cause == RotationCause.SIGNAL ? "stopping" : Departure.describe(config.exitMode(), config.exitCode());
+        String how = cause == RotationCause.SIGNAL ? "stopping" : leaving.how();
         if (cut) {
-            LOG.log(Level.WARNING, "replica " + id + " drain timed out after " + human(draining) + " with " + active
+            LOG.log(Level.WARNING, "replica " + id + " drain timed out after " + Durations.human(draining) + " with " + active
                     + " requests still in flight (" + served.get() + " served); expired: " + how);
         } else {
-            LOG.log(Level.INFO, "replica " + id + " drained in " + human(draining) + " (" + served.get()
+            LOG.log(Level.INFO, "replica " + id + " drained in " + Durations.human(draining) + " (" + served.get()
                     + " served, none in flight); expired: " + how);
         }
         return new Expiry(cause, cut, active);
@@ -297,12 +286,12 @@ public final class ReplicaLifecycle {
         }
         drainEndNanos = now;
         moveTo(ReplicaState.EXPIRED);
-        String how = Departure.describe(config.exitMode(), config.exitCode());
+        String how = leaving.how();
         if (takenOver) {
-            LOG.log(Level.INFO, "replica " + id + " handed over to its successor in " + human(draining) + " ("
+            LOG.log(Level.INFO, "replica " + id + " handed over to its successor in " + Durations.human(draining) + " ("
                     + served.get() + " served, " + active + " in flight finish as it stops accepting); expired: " + how);
         } else {
-            LOG.log(Level.WARNING, "replica " + id + " handover timed out after " + human(draining)
+            LOG.log(Level.WARNING, "replica " + id + " handover timed out after " + Durations.human(draining)
                     + ": no successor became ready (" + served.get() + " served, " + active
                     + " in flight); expired: " + how);
         }
@@ -317,6 +306,11 @@ public final class ReplicaLifecycle {
     private void moveTo(ReplicaState next) {
         state = next;
         stateSince = wallClock.instant();
+    }
+
+    /** @return what a trigger may see: counts and age, read now */
+    public ReplicaView view() {
+        return new ReplicaView(served.get(), quota, age(), inFlight.get());
     }
 
     /** @return replica id */
@@ -378,11 +372,6 @@ public final class ReplicaLifecycle {
         return Duration.ofNanos(end - drainStartNanos);
     }
 
-    /** @return the settings this lifecycle runs with */
-    public LifecycleConfig config() {
-        return config;
-    }
-
     /** @return whether the startup probe should pass */
     public boolean started() {
         return state != ReplicaState.STARTING;
@@ -423,9 +412,10 @@ public final class ReplicaLifecycle {
         return handover;
     }
 
-    /** @return whether the liveness probe should pass: down only once expired in liveness mode (or evict's fallback) */
+    /** @return whether the liveness probe should pass: down only once expired where departure says so
+     *         (liveness mode), or once {@link #failLiveness} was called (evict's fallback) */
     public boolean live() {
-        return !(state == ReplicaState.EXPIRED && (config.exitMode() == ExitMode.LIVENESS || livenessFailed));
+        return !(state == ReplicaState.EXPIRED && (leaving.livenessDown() || livenessFailed));
     }
 
     /**
@@ -437,20 +427,5 @@ public final class ReplicaLifecycle {
     public void failLiveness(String why) {
         livenessFailed = true;
         LOG.log(Level.WARNING, "replica " + id + ": " + why + "; liveness down, the orchestrator restarts it");
-    }
-
-    /**
-     * @param d a duration
-     * @return it as people read it: {@code 9m12s}, {@code 15.2s}, {@code 1h3m}
-     */
-    static String human(Duration d) {
-        long seconds = d.toSeconds();
-        if (seconds < 60) {
-            return String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
-        }
-        if (seconds < 3600) {
-            return (seconds / 60) + "m" + (seconds % 60) + "s";
-        }
-        return (seconds / 3600) + "h" + (seconds % 3600 / 60) + "m";
     }
 }

@@ -1,11 +1,11 @@
 package dev.rotor.lifecycle;
 
-import java.util.Optional;
-
 /**
- * One reason a serving replica should rotate. The lifecycle asks every trigger on each tick.
- * Ordinary triggers (quota, age) wait for the minimum lifetime and for a fleet rotation slot
- * (up to their ceiling); emergency triggers (memory) drain at once.
+ * One reason a serving replica should rotate. The lifecycle asks every trigger on each tick,
+ * showing it a {@link ReplicaView}; the answer is a {@link Decision}. Ordinary triggers (quota,
+ * age) wait for the minimum lifetime and for a fleet rotation slot (up to their ceiling);
+ * emergency triggers (memory, stuck work) drain at once. Every trigger is built in one place,
+ * {@link Triggers}.
  */
 public interface RotationTrigger {
     /** @return the cause this trigger reports */
@@ -15,16 +15,8 @@ public interface RotationTrigger {
     boolean emergency();
 
     /**
-     * @param lifecycle the replica's lifecycle
-     * @return a phrase for the log when rotation is due, e.g. {@code reached its quota (873 of 873 requests in 9m12s)}
+     * @param replica the replica's counts and age, this tick
+     * @return whether rotation is due, and the measurement behind it
      */
-    Optional<String> due(ReplicaLifecycle lifecycle);
-
-    /**
-     * @param lifecycle the replica's lifecycle
-     * @return whether the replica is so far past the trigger that it rotates without a fleet slot
-     */
-    default boolean pastCeiling(ReplicaLifecycle lifecycle) {
-        return false;
-    }
+    Decision decide(ReplicaView replica);
 }

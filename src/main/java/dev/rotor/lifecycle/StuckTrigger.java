@@ -1,6 +1,5 @@
 package dev.rotor.lifecycle;
 
-import java.util.Optional;
 import java.util.function.IntSupplier;
 
 /**
@@ -9,7 +8,7 @@ import java.util.function.IntSupplier;
  * An emergency: stuck threads may hold locks or burn a core, so it does not wait for the
  * minimum lifetime or a fleet slot.
  */
-public final class StuckTrigger implements RotationTrigger {
+final class StuckTrigger implements RotationTrigger {
     private final IntSupplier stuck;
     private final int limit;
 
@@ -17,7 +16,7 @@ public final class StuckTrigger implements RotationTrigger {
      * @param stuck handlers stuck now
      * @param limit how many make the replica rotate (at least 1)
      */
-    public StuckTrigger(IntSupplier stuck, int limit) {
+    StuckTrigger(IntSupplier stuck, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("stuck limit must be at least 1, got " + limit);
         }
@@ -36,12 +35,8 @@ public final class StuckTrigger implements RotationTrigger {
     }
 
     @Override
-    public Optional<String> due(ReplicaLifecycle lifecycle) {
+    public Decision decide(ReplicaView replica) {
         int n = stuck.getAsInt();
-        if (n < limit) {
-            return Optional.empty();
-        }
-        return Optional.of("has " + n + " requests stuck past the request timeout (limit " + limit + ", "
-                                   + lifecycle.served() + " requests served)");
+        return n < limit ? Decision.notDue(cause()) : Decision.due(cause(), n, limit);
     }
 }

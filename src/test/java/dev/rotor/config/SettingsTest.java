@@ -5,7 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-import dev.rotor.lifecycle.ExitMode;
+import dev.rotor.departure.DepartureConfig;
+import dev.rotor.departure.ExitMode;
 import dev.rotor.lifecycle.LifecycleConfig;
 
 import io.helidon.config.Config;
@@ -22,29 +23,37 @@ class SettingsTest {
         return LifecycleConfig.from(Settings.of(ConfigLoader.load(env, Map.of())).node("rotor").node("lifecycle"));
     }
 
+    private static DepartureConfig departure(Map<String, String> env) {
+        Settings rotor = Settings.of(ConfigLoader.load(env, Map.of())).node("rotor");
+        return DepartureConfig.from(rotor.node("lifecycle"), rotor.node("kubernetes"));
+    }
+
     @Test
     void defaultsComeFromApplicationYaml() {
         LifecycleConfig c = lifecycle(Map.of());
         assertThat(c.maxRequests(), is(800L));
         assertThat(c.maxRequestsJitter(), is(200L));
-        assertThat(c.exitMode(), is(ExitMode.LIVENESS));
-        assertThat(c.exitCode(), is(0));
+        DepartureConfig d = departure(Map.of());
+        assertThat(d.mode(), is(ExitMode.LIVENESS));
+        assertThat(d.exitCode(), is(0));
     }
 
     @Test
     void environmentOverridesTheFile() {
-        LifecycleConfig c = lifecycle(Map.of("ROTOR_MAX_REQUESTS", "30",
-                                             "ROTOR_MAX_REQUESTS_JITTER", "0",
-                                             "ROTOR_DRAIN_PERIOD", "PT1S",
-                                             "ROTOR_MIN_LIFETIME", "10m",
-                                             "ROTOR_EXIT_MODE", "exit",
-                                             "ROTOR_EXIT_CODE", "3"));
+        Map<String, String> env = Map.of("ROTOR_MAX_REQUESTS", "30",
+                                         "ROTOR_MAX_REQUESTS_JITTER", "0",
+                                         "ROTOR_DRAIN_PERIOD", "PT1S",
+                                         "ROTOR_MIN_LIFETIME", "10m",
+                                         "ROTOR_EXIT_MODE", "exit",
+                                         "ROTOR_EXIT_CODE", "3");
+        LifecycleConfig c = lifecycle(env);
+        DepartureConfig d = departure(env);
         assertThat(c.maxRequests(), is(30L));
         assertThat(c.maxRequestsJitter(), is(0L));
         assertThat(c.drainPeriod(), is(Duration.ofSeconds(1)));
         assertThat(c.minLifetime(), is(Duration.ofMinutes(10)));
-        assertThat(c.exitMode(), is(ExitMode.EXIT));
-        assertThat(c.exitCode(), is(3));
+        assertThat(d.mode(), is(ExitMode.EXIT));
+        assertThat(d.exitCode(), is(3));
     }
 
     @Test
@@ -79,7 +88,7 @@ class SettingsTest {
     @Test
     void unknownExitModeListsTheAcceptedWords() {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
-                                                 () -> lifecycle(Map.of("ROTOR_EXIT_MODE", "sometimes")));
+                                                 () -> departure(Map.of("ROTOR_EXIT_MODE", "sometimes")));
         assertThat(e.getMessage(), containsString("ROTOR_EXIT_MODE"));
         assertThat(e.getMessage(), containsString("\"sometimes\""));
         assertThat(e.getMessage(), containsString("liveness, exit"));

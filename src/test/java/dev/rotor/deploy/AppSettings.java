@@ -5,6 +5,8 @@ import java.util.Map;
 import dev.rotor.admission.AdmissionConfig;
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.Settings;
+import dev.rotor.departure.DepartureConfig;
+import dev.rotor.departure.ExitMode;
 import dev.rotor.lifecycle.LifecycleConfig;
 import dev.rotor.logging.LoggingConfig;
 import dev.rotor.redis.RedisConfig;
@@ -18,13 +20,15 @@ import dev.rotor.web.WebConfig;
  * the app's own loader and validated by its own records, so that a value the app would
  * refuse at startup fails the test instead.
  */
-record AppSettings(WebConfig web, LifecycleConfig lifecycle, AdmissionConfig admission, ChatConfig chat,
+record AppSettings(WebConfig web, LifecycleConfig lifecycle, ExitMode exitMode, AdmissionConfig admission, ChatConfig chat,
                    GeoIpConfig geoIp, SessionConfig session, LoggingConfig logging, RedisConfig redis) {
     static AppSettings of(Map<String, String> environment) {
         Settings root = Settings.of(ConfigLoader.load(environment, Map.of()));
         Settings rotor = root.node("rotor");
         return new AppSettings(WebConfig.from(root),
                                LifecycleConfig.from(rotor.node("lifecycle")),
+                               // the mode alone: evict mode would check the pod's token and CA files
+                               DepartureConfig.exitMode(rotor.node("lifecycle")),
                                AdmissionConfig.from(rotor.node("admission")),
                                ChatConfig.from(rotor.node("chat")),
                                GeoIpConfig.from(rotor.node("geoip")),

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.rotor.lifecycle.ExitMode;
+import dev.rotor.departure.ExitMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +41,7 @@ class ContainerImageTest {
         Matcher env = Pattern.compile("(?m)^ENV ROTOR_EXIT_MODE=(\\S+)$")
                 .matcher(Files.readString(Manifests.ROOT.resolve("Dockerfile")));
         assertThat("the Dockerfile sets ROTOR_EXIT_MODE", env.find(), is(true));
-        assertThat(AppSettings.of(Map.of("ROTOR_EXIT_MODE", env.group(1))).lifecycle().exitMode(), is(ExitMode.EXIT));
+        assertThat(AppSettings.of(Map.of("ROTOR_EXIT_MODE", env.group(1))).exitMode(), is(ExitMode.EXIT));
     }
 
     /**

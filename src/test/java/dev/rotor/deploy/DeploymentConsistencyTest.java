@@ -15,10 +15,12 @@ import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.EnvOverrides;
 import dev.rotor.config.Settings;
 import dev.rotor.config.TimeoutChain;
-import dev.rotor.lifecycle.ExitMode;
+import dev.rotor.departure.DepartureConfig;
+import dev.rotor.departure.ExitMode;
 import dev.rotor.lifecycle.LifecycleConfig;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.lifecycle.ReplicaState;
+import dev.rotor.lifecycle.Triggers;
 import dev.rotor.support.Http;
 import dev.rotor.support.TestReplica;
 import dev.rotor.web.WebConfig;
@@ -58,6 +60,7 @@ class DeploymentConsistencyTest {
     private static List<HasMetadata> objects;
     private static Map<String, String> settings;
     private static LifecycleConfig lifecycle;
+    private static ExitMode exitMode;
     private static WebConfig web;
     private static dev.rotor.wire.WireConfig wire;
     private static dev.rotor.admission.AdmissionConfig admission;
@@ -76,6 +79,7 @@ class DeploymentConsistencyTest {
         }
         Settings root = Settings.of(ConfigLoader.load(env, Map.of()));
         lifecycle = LifecycleConfig.from(root.node("rotor").node("lifecycle"));
+        exitMode = DepartureConfig.exitMode(root.node("rotor").node("lifecycle"));
         web = WebConfig.from(root);
         admission = dev.rotor.admission.AdmissionConfig.from(root.node("rotor").node("admission"));
         wire = dev.rotor.wire.WireConfig.from(root.node("rotor").node("wire"), admission.maxConcurrentRequests());
@@ -93,7 +97,7 @@ class DeploymentConsistencyTest {
 
     @Test
     void kubernetesUsesLivenessModeWithAMinimumLifetimeBeyondTheRestartBackoff() {
-        assertThat(lifecycle.exitMode(), is(ExitMode.LIVENESS));
+        assertThat(exitMode, is(ExitMode.LIVENESS));
         // the kubelet forgets a container's restart back-off only after 10 minutes of running
         assertThat(lifecycle.minLifetime(), greaterThanOrEqualTo(Duration.ofMinutes(10)));
     }
@@ -229,7 +233,9 @@ class DeploymentConsistencyTest {
         long periodL = Duration.ofSeconds(liveness.getPeriodSeconds()).toNanos();
         for (long phase = 0; phase < Math.max(periodR, periodL); phase += step) {
             AtomicLong now = new AtomicLong();
-            ReplicaLifecycle lc = new ReplicaLifecycle("sim", lifecycle, 10, now::get, Clock.systemUTC());
+            ReplicaLifecycle lc = new ReplicaLifecycle("sim", lifecycle, Triggers.quota(10, lifecycle.rotationCeiling()),
+                                                       DepartureConfig.of(exitMode, 0).leaving(), now::get,
+                                                       Clock.systemUTC());
             BooleanSupplier readinessCheck = checkAt(readiness.getHttpGet().getPath(), lc);
             BooleanSupplier livenessCheck = checkAt(liveness.getHttpGet().getPath(), lc);
             lc.serving();

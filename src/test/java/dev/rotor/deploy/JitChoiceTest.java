@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.rotor.lifecycle.Jit;
+import dev.rotor.diagnostics.Jit;
 
 import org.junit.jupiter.api.Test;
 

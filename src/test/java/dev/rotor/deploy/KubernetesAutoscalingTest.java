@@ -6,7 +6,7 @@ import java.util.Map;
 
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.config.Settings;
-import dev.rotor.lifecycle.FleetConfig;
+import dev.rotor.fleet.FleetConfig;
 import dev.rotor.lifecycle.LifecycleConfig;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;

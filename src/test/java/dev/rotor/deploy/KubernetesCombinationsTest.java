@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
-import dev.rotor.lifecycle.ExitMode;
+import dev.rotor.departure.ExitMode;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -64,7 +64,7 @@ class KubernetesCombinationsTest {
         Deployment rotor = Manifests.named(objects, Deployment.class, "rotor");
 
         boolean evict = components.contains("evict");
-        assertThat(components + " exit mode", app.lifecycle().exitMode(), is(evict ? ExitMode.EVICT : ExitMode.LIVENESS));
+        assertThat(components + " exit mode", app.exitMode(), is(evict ? ExitMode.EVICT : ExitMode.LIVENESS));
         assertThat(components + " service account", Manifests.ofKind(objects, ServiceAccount.class).isEmpty(), is(!evict));
         assertThat(components + " pod's account", rotor.getSpec().getTemplate().getSpec().getServiceAccountName(),
                    evict ? is("rotor") : nullValue());

@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
 class MemoryTriggersTest {
+    private static final ReplicaView VIEW = new ReplicaView(7, 0, java.time.Duration.ofMinutes(1), 0);
     private final AtomicLong nanos = new AtomicLong();
 
     @Test
@@ -20,13 +21,15 @@ class MemoryTriggersTest {
         HeapPressure heap = new HeapPressure(0.8, 3);
         heap.onCollection(90, 100);
         heap.onCollection(90, 100);
-        assertThat(heap.due(null).isPresent(), is(false));
+        assertThat(heap.decide(VIEW).due(), is(false));
         heap.onCollection(50, 100); // a collection that freed memory resets the streak
         heap.onCollection(85, 100);
         heap.onCollection(85, 100);
-        assertThat(heap.due(null).isPresent(), is(false));
+        assertThat(heap.decide(VIEW).due(), is(false));
         heap.onCollection(85, 100);
         assertThat(heap.lastRatio(), closeTo(0.85, 0.001));
+        assertThat("three in a row above the bound", heap.decide(VIEW).due(), is(true));
+        assertThat(heap.decide(VIEW).reached(), is(85L));
         assertThat(heap.emergency(), is(true));
     }
 
@@ -46,12 +49,16 @@ class MemoryTriggersTest {
         Files.writeString(cgroup.resolve("memory.stat"), "anon 600000000\ninactive_file 314572800\nactive_file 1\n");
         ContainerMemory memory = new ContainerMemory(cgroup, 0.8, nanos::get);
         assertThat(memory.read().orElseThrow().fraction(), closeTo(0.6, 0.001));
-        assertThat(memory.due(lifecycle()).isPresent(), is(false));
+        assertThat(memory.decide(VIEW).due(), is(false));
 
         Files.writeString(cgroup.resolve("memory.stat"), "inactive_file 0\n");
-        assertThat("files are read at most once a second", memory.due(lifecycle()).isPresent(), is(false));
+        assertThat("files are read at most once a second", memory.decide(VIEW).due(), is(false));
         nanos.addAndGet(1_000_000_000L);
-        assertThat(memory.due(lifecycle()).orElseThrow(), containsString("90% of its memory limit"));
+        Decision due = memory.decide(VIEW);
+        assertThat(due.due(), is(true));
+        assertThat(due.reached(), is(943718400L));
+        assertThat(due.bound(), is(1048576000L));
+        assertThat(TriggerPolicy.reason(due, VIEW), containsString("90% of its memory limit"));
     }
 
     @Test
@@ -60,7 +67,7 @@ class MemoryTriggersTest {
         Files.writeString(v1.resolve("memory.limit_in_bytes"), "1000\n");
         Files.writeString(v1.resolve("memory.usage_in_bytes"), "950\n");
         Files.writeString(v1.resolve("memory.stat"), "total_inactive_file 0\n");
-        assertThat(new ContainerMemory(cgroup, 0.9, nanos::get).due(lifecycle()).isPresent(), is(true));
+        assertThat(new ContainerMemory(cgroup, 0.9, nanos::get).decide(VIEW).due(), is(true));
     }
 
     @Test
@@ -69,11 +76,5 @@ class MemoryTriggersTest {
         Files.writeString(cgroup.resolve("memory.current"), "943718400\n");
         assertThat(new ContainerMemory(cgroup, 0.1, nanos::get).read().isPresent(), is(false));
         assertThat(new ContainerMemory(cgroup.resolve("absent"), 0.1, nanos::get).read().isPresent(), is(false));
-    }
-
-    private ReplicaLifecycle lifecycle() {
-        return new ReplicaLifecycle("m", LifecycleConfig.basic(0, 0, java.time.Duration.ZERO, java.time.Duration.ZERO,
-                                                               java.time.Duration.ZERO, ExitMode.LIVENESS),
-                                    0, nanos::get, java.time.Clock.systemUTC());
     }
 }

@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.rotor.departure.DepartureConfig;
+import dev.rotor.departure.ExitMode;
+import dev.rotor.support.FakeHandover;
+
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -16,13 +20,16 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
 class ReplicaLifecycleTest {
+    private static final Leaving LIVENESS = DepartureConfig.of(ExitMode.LIVENESS, 0).leaving();
+    private static final Leaving EXIT = DepartureConfig.of(ExitMode.EXIT, 0).leaving();
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final List<ReplicaLifecycle.Expiry> expiries = new ArrayList<>();
 
     private ReplicaLifecycle lifecycle(long quota, Duration minLifetime, ExitMode mode) {
         LifecycleConfig config = LifecycleConfig.basic(quota, 0, minLifetime, Duration.ofSeconds(10),
-                                                       Duration.ofSeconds(30), mode);
-        ReplicaLifecycle l = new ReplicaLifecycle("t1", config, quota, nanos::get,
+                                                       Duration.ofSeconds(30));
+        ReplicaLifecycle l = new ReplicaLifecycle("t1", config, Triggers.quota(quota, config.rotationCeiling()),
+                                                  DepartureConfig.of(mode, 0).leaving(), nanos::get,
                                                   Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.onExpiry(expiries::add);
         return l;
@@ -161,15 +168,16 @@ class ReplicaLifecycleTest {
 
     @Test
     void formatsDurationsForPeople() {
-        assertThat(ReplicaLifecycle.human(Duration.ofMillis(15_200)), is("15.2s"));
-        assertThat(ReplicaLifecycle.human(Duration.ofSeconds(552)), is("9m12s"));
-        assertThat(ReplicaLifecycle.human(Duration.ofSeconds(3780)), is("1h3m"));
+        assertThat(Durations.human(Duration.ofMillis(15_200)), is("15.2s"));
+        assertThat(Durations.human(Duration.ofSeconds(552)), is("9m12s"));
+        assertThat(Durations.human(Duration.ofSeconds(3780)), is("1h3m"));
     }
 
     private ReplicaLifecycle withTriggers(long quota, Duration minLifetime, List<RotationTrigger> triggers, RotationGate gate) {
         LifecycleConfig config = LifecycleConfig.basic(quota, 0, minLifetime, Duration.ofSeconds(10),
-                                                       Duration.ofSeconds(30), ExitMode.LIVENESS);
-        ReplicaLifecycle l = new ReplicaLifecycle("t2", config, quota, triggers, gate, nanos::get,
+                                                       Duration.ofSeconds(30));
+        ReplicaLifecycle l = new ReplicaLifecycle("t2", config, Triggers.of(quota, config.rotationCeiling(), triggers),
+                                                  LIVENESS, gate, Handover.NONE, nanos::get,
                                                   Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.onExpiry(expiries::add);
         return l;
@@ -197,8 +205,8 @@ class ReplicaLifecycleTest {
         }
 
         @Override
-        public java.util.Optional<String> due(ReplicaLifecycle lifecycle) {
-            return on ? java.util.Optional.of("switched on") : java.util.Optional.empty();
+        public Decision decide(ReplicaView replica) {
+            return on ? Decision.due(cause, 1, 1) : Decision.notDue(cause);
         }
     }
 
@@ -316,9 +324,10 @@ class ReplicaLifecycleTest {
 
     @Test
     void failedLivenessTurnsLivenessDownOnceExpired() {
-        LifecycleConfig config = LifecycleConfig.basic(1, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30),
-                                                       ExitMode.EVICT);
-        ReplicaLifecycle l = new ReplicaLifecycle("t3", config, 1, nanos::get, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        LifecycleConfig config = LifecycleConfig.basic(1, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30));
+        ReplicaLifecycle l = new ReplicaLifecycle("t3", config, Triggers.quota(1, config.rotationCeiling()),
+                                                  DepartureConfig.of(ExitMode.EVICT, 0).leaving(), nanos::get,
+                                                  Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.serving();
         serve(l, 1);
         l.tick();
@@ -330,10 +339,10 @@ class ReplicaLifecycleTest {
 
     @Test
     void aWorkerReplacedInPlaceKeepsItsConnectionsUntilItsSuccessorTakesOver() {
-        LifecycleConfig config = LifecycleConfig.basic(2, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30),
-                                                       ExitMode.EXIT);
+        LifecycleConfig config = LifecycleConfig.basic(2, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30));
         FakeHandover handover = new FakeHandover(false);
-        ReplicaLifecycle l = new ReplicaLifecycle("t4", config, 2, List.of(), RotationGate.OPEN, handover, nanos::get,
+        ReplicaLifecycle l = new ReplicaLifecycle("t4", config, Triggers.quota(2, config.rotationCeiling()), EXIT,
+                                                  RotationGate.OPEN, handover, nanos::get,
                                                   Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.serving();
         serve(l, 2);
@@ -350,8 +359,9 @@ class ReplicaLifecycleTest {
     @Test
     void aStopSignalClosesConnectionsEvenForAWorkerReplacedInPlace() {
         LifecycleConfig config = LifecycleConfig.basic(0, 0, Duration.ZERO, Duration.ofSeconds(10),
-                                                       Duration.ofSeconds(30), ExitMode.EXIT);
-        ReplicaLifecycle l = new ReplicaLifecycle("t5", config, 0, List.of(), RotationGate.OPEN, new FakeHandover(false), nanos::get,
+                                                       Duration.ofSeconds(30));
+        ReplicaLifecycle l = new ReplicaLifecycle("t5", config, Triggers.quota(0, config.rotationCeiling()), EXIT,
+                                                  RotationGate.OPEN, new FakeHandover(false), nanos::get,
                                                   Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
         l.serving();
         assertThat(l.keepsConnections(), is(true));

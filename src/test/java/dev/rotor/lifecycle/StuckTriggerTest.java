@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.rotor.departure.DepartureConfig;
+import dev.rotor.departure.ExitMode;
+
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -20,9 +23,12 @@ class StuckTriggerTest {
     @Test
     void stuckWorkAtTheLimitDrainsAtOnceEvenBeforeTheMinimumLifetime() {
         LifecycleConfig config = LifecycleConfig.basic(0, 0, Duration.ofMinutes(10), Duration.ofSeconds(1),
-                                                       Duration.ofSeconds(30), ExitMode.EXIT);
-        ReplicaLifecycle l = new ReplicaLifecycle("s", config, 0, List.of(new StuckTrigger(stuck::get, 2)),
-                                                  RotationGate.OPEN, nanos::get, Clock.systemUTC());
+                                                       Duration.ofSeconds(30));
+        ReplicaLifecycle l = new ReplicaLifecycle("s", config,
+                                                  Triggers.build(config, new Triggers.StuckWork(stuck::get, 2),
+                                                                 new java.util.Random(1), nanos::get),
+                                                  DepartureConfig.of(ExitMode.EXIT, 0).leaving(), nanos::get,
+                                                  Clock.systemUTC());
         List<ReplicaLifecycle.Expiry> expiries = new ArrayList<>();
         l.onExpiry(expiries::add);
         l.serving();
