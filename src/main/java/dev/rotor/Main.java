@@ -8,6 +8,7 @@ import dev.rotor.config.EnvOverrides;
 import dev.rotor.config.InvalidSettingException;
 import dev.rotor.config.Settings;
 import dev.rotor.logging.Logging;
+import dev.rotor.logging.LoggingConfig;
 
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
@@ -34,9 +35,9 @@ public final class Main {
         try {
             Config config = ConfigLoader.load(System.getenv(), Map.of());
             // level and format first, so that the gunicorn notices below come out in them too
-            Logging.configure(Settings.of(config).node("rotor"));
+            LoggingConfig logging = Logging.configure(Settings.of(config).node("rotor"));
             EnvOverrides.notices(System.getenv()).forEach(notice -> LOG.log(Level.WARNING, notice));
-            Replica.start(config, System::exit, true);
+            Replica.start(config, logging, System::exit, true);
         } catch (InvalidSettingException e) {
             System.err.println("rotor: " + e.getMessage());
             System.exit(EXIT_BAD_CONFIG);

@@ -1,7 +1,6 @@
 package dev.rotor;
 
 import java.lang.System.Logger.Level;
-import java.time.Clock;
 import java.util.Optional;
 import java.util.function.IntConsumer;
 
@@ -39,7 +38,7 @@ import dev.rotor.web.WebConfig;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.helidon.config.Config;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
@@ -72,6 +71,29 @@ public final class Replica {
                  ChatConfig chatConfig, GeoIpClient geo) {
     }
 
+    /**
+     * The service's own settings (the feature reads its own), each validated before anything opens.
+     *
+     * @param demo       demonstration aids
+     * @param session    the session store
+     * @param chat       the chat upstream
+     * @param outbound   the shared outbound pool
+     * @param geoIp      the geo-IP provider
+     * @param cloudWatch CloudWatch publishing
+     */
+    record Service(DemoConfig demo, SessionConfig session, ChatConfig chat, OutboundConfig outbound, GeoIpConfig geoIp,
+                   CloudWatchConfig cloudWatch) {
+        /**
+         * @param rotor the {@code rotor} node
+         * @return the validated settings
+         */
+        static Service from(Settings rotor) {
+            return new Service(DemoConfig.from(rotor.node("demo")), SessionConfig.from(rotor.node("session")),
+                               ChatConfig.from(rotor.node("chat")), OutboundConfig.from(rotor.node("outbound")),
+                               GeoIpConfig.from(rotor.node("geoip")), CloudWatchConfig.from(rotor.node("cloudwatch")));
+        }
+    }
+
     private Replica(RotorFeature rotor, SessionStore sessions, WebServer server) {
         this.rotor = rotor;
         this.sessions = sessions;
@@ -80,43 +102,37 @@ public final class Replica {
 
     /**
      * Start a replica that leaves through {@code exit}, with stop signals left to the caller
-     * (tests run several in one JVM).
+     * (tests run several in one JVM) and the logging settings applied here.
      *
      * @param config the layered configuration
      * @param exit   ends the process with a status
      * @return the running replica
      */
     public static Replica start(Config config, IntConsumer exit) {
-        return start(config, exit, false);
+        return start(config, Logging.configure(Settings.of(config).node("rotor")), exit, false);
     }
 
     /**
      * Validate configuration, build the feature and the service's parts, start the server.
      *
      * @param config        the layered configuration
+     * @param logging       the logging settings, already applied ({@link Main} applies them first)
      * @param exit          ends the process with a status ({@code System::exit} in production)
      * @param handleSignals whether SIGTERM and SIGINT drain this replica
      * @return the running replica
      * @throws dev.rotor.config.InvalidSettingException when a setting cannot be used
      */
-    public static Replica start(Config config, IntConsumer exit, boolean handleSignals) {
+    public static Replica start(Config config, LoggingConfig logging, IntConsumer exit, boolean handleSignals) {
         // Helidon's own parts (metrics, the service registry) read the global configuration;
         // hand them ours so that they see the same files and overrides. Rotor's own code never
         // reads it: settings flow into records.
         Config.global(config);
-        Settings root = Settings.of(config);
-        Settings settings = root.node("rotor");
-        WebConfig web = WebConfig.from(root);
-        DemoConfig demo = DemoConfig.from(settings.node("demo"));
-        SessionConfig sessionConfig = SessionConfig.from(settings.node("session"));
-        ChatConfig chatConfig = ChatConfig.from(settings.node("chat"));
-        OutboundConfig outboundConfig = OutboundConfig.from(settings.node("outbound"));
-        GeoIpConfig geoConfig = GeoIpConfig.from(settings.node("geoip"));
-        CloudWatchConfig cloudWatchConfig = CloudWatchConfig.from(settings.node("cloudwatch"));
-        LoggingConfig logging = Logging.configure(settings);
+        Service service = Service.from(Settings.of(config).node("rotor"));
+        DemoConfig demo = service.demo();
         DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
         RotorFeature rotor = RotorFeature.builder(config).exit(exit).handleSignals(handleSignals)
                 .perCountedRequest(leak).build();
+        WebConfig web = rotor.web();
         LOG.log(Level.INFO, "service settings: port=" + web.port() + " host=" + web.host() + " log-level=" + logging.level().getName()
                 + " demo-endpoints=" + demo.endpoints() + " demo-max-work=" + demo.maxWork()
                 + " demo-leak-bytes-per-request=" + demo.leakBytesPerRequest());
@@ -126,33 +142,7 @@ public final class Replica {
         }
 
         try {
-            UpstreamMetrics upstreamMetrics = new UpstreamMetrics(Metrics.globalRegistry());
-            rotor.closeWhenLeaving(upstreamMetrics);
-            OutboundClient outbound = new OutboundClient(outboundConfig, upstreamMetrics);
-            rotor.closeWhenLeaving(outbound);
-            upstreamMetrics.watch(outbound);
-            ChatModel chat = chatConfig.endpoint().isPresent()
-                    ? new OpenAiChatModel(outbound, chatConfig, upstreamMetrics) : new EchoChatModel();
-            LOG.log(Level.INFO, "chat: " + chat.describe());
-            GeoIpClient geo = new GeoIpClient(outbound, geoConfig, upstreamMetrics, Ticker.systemTicker());
-            LOG.log(Level.INFO, "geo-IP: " + geoConfig.urlTemplate().map(u -> "provider " + geoConfig.safeProvider() + ", cache "
-                    + geoConfig.cacheSize() + " for " + geoConfig.cacheTtl()).orElse("no ROTOR_GEOIP_URL: only "
-                    + "private and loopback addresses are answered, other lookups are 503"));
-            // closed after the server stopped and before Redis: closing flushes what Redis lacks
-            SessionStore sessions = SessionStore.of(sessionConfig, rotor.redis(), rotor.redisNamespace(), Ticker.systemTicker(),
-                                                    Clock.systemUTC());
-            rotor.closeWhenLeaving(sessions);
-            rotor.closeWhenLeaving(new SessionMetrics(Metrics.globalRegistry(), sessions));
-            // liveness mode: the orchestrator may kill the container without a SIGTERM we get to
-            // handle, so write what Redis lacks as soon as liveness goes down
-            rotor.beforeRestart(() -> sessions.flush(sessions.config().flushTimeout()));
-            if (cloudWatchConfig.namespace().isPresent()) {
-                CloudWatchClient cloudWatch = CloudWatchPublisher.client(cloudWatchConfig);
-                rotor.closeWhenLeaving(cloudWatch);
-                rotor.closeWhenLeaving(new CloudWatchPublisher(cloudWatchConfig, cloudWatch, Metrics.globalRegistry()));
-            }
-            Parts parts = new Parts(rotor.lifecycle(), demo, rotor.identity(), sessions, chat, chatConfig, geo);
-
+            Parts parts = parts(service, rotor);
             WebServer server = WebServer.builder()
                     // port and host come from the server node itself (WebConfig has validated them)
                     .config(config.get("server"))
@@ -165,11 +155,65 @@ public final class Replica {
                 throw new IllegalStateException("the server did not start listening on " + web.host() + ":"
                                                         + web.port() + " (see the error above)");
             }
-            return new Replica(rotor, sessions, server);
+            return new Replica(rotor, parts.sessions(), server);
         } catch (RuntimeException e) {
             rotor.close();
             throw e;
         }
+    }
+
+    /**
+     * The service's parts, built once over the feature's (Redis, identity, lifecycle, the clocks
+     * and the meter registry), each handed to the feature to close in reverse order. Production
+     * and the routing tests build them here alike.
+     *
+     * @param config the layered configuration
+     * @param rotor  the feature
+     * @return what the routes need
+     */
+    static Parts parts(Config config, RotorFeature rotor) {
+        return parts(Service.from(Settings.of(config).node("rotor")), rotor);
+    }
+
+    /**
+     * @param service the service's settings
+     * @param rotor   the feature
+     * @return what the routes need, as {@link #parts(Config, RotorFeature)} builds them
+     */
+    static Parts parts(Service service, RotorFeature rotor) {
+        SessionConfig sessionConfig = service.session();
+        ChatConfig chatConfig = service.chat();
+        OutboundConfig outboundConfig = service.outbound();
+        GeoIpConfig geoConfig = service.geoIp();
+        CloudWatchConfig cloudWatchConfig = service.cloudWatch();
+        MeterRegistry registry = rotor.registry();
+        Ticker ticker = rotor.nanoClock()::getAsLong;
+        UpstreamMetrics upstreamMetrics = new UpstreamMetrics(registry);
+        rotor.closeWhenLeaving(upstreamMetrics);
+        OutboundClient outbound = new OutboundClient(outboundConfig, upstreamMetrics);
+        rotor.closeWhenLeaving(outbound);
+        upstreamMetrics.watch(outbound);
+        ChatModel chat = chatConfig.endpoint().isPresent()
+                ? new OpenAiChatModel(outbound, chatConfig, upstreamMetrics) : new EchoChatModel();
+        LOG.log(Level.INFO, "chat: " + chat.describe());
+        GeoIpClient geo = new GeoIpClient(outbound, geoConfig, upstreamMetrics, ticker);
+        LOG.log(Level.INFO, "geo-IP: " + geoConfig.urlTemplate().map(u -> "provider " + geoConfig.safeProvider() + ", cache "
+                + geoConfig.cacheSize() + " for " + geoConfig.cacheTtl()).orElse("no ROTOR_GEOIP_URL: only "
+                + "private and loopback addresses are answered, other lookups are 503"));
+        // closed after the server stopped and before Redis: closing flushes what Redis lacks
+        SessionStore sessions = SessionStore.of(sessionConfig, rotor.redis(), rotor.redisNamespace(), ticker,
+                                                rotor.wallClock());
+        rotor.closeWhenLeaving(sessions);
+        rotor.closeWhenLeaving(new SessionMetrics(registry, sessions));
+        // liveness mode: the orchestrator may kill the container without a SIGTERM we get to
+        // handle, so write what Redis lacks as soon as liveness goes down
+        rotor.beforeRestart(() -> sessions.flush(sessions.config().flushTimeout()));
+        if (cloudWatchConfig.namespace().isPresent()) {
+            CloudWatchClient cloudWatch = CloudWatchPublisher.client(cloudWatchConfig);
+            rotor.closeWhenLeaving(cloudWatch);
+            rotor.closeWhenLeaving(new CloudWatchPublisher(cloudWatchConfig, cloudWatch, registry));
+        }
+        return new Parts(rotor.lifecycle(), service.demo(), rotor.identity(), sessions, chat, chatConfig, geo);
     }
 
     /**

@@ -4,8 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.rotor.config.ConfigLoader;
+import dev.rotor.feature.RotorFeature;
 import dev.rotor.support.Json;
 
+import io.helidon.config.Config;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.http1.Http1ClientRequest;
@@ -27,7 +30,7 @@ import static org.hamcrest.Matchers.is;
  */
 @RoutingTest
 class ApiInputTest {
-    private static RoutingParts parts;
+    private static RotorFeature rotor;
     private final DirectClient client;
 
     private record Row(String name, String method, String path, String contentType, byte[] body, int status, String code) {
@@ -39,14 +42,18 @@ class ApiInputTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        parts = RoutingParts.build(Map.of("rotor.lifecycle.max-requests", "0",
-                                          "rotor.session.max-message-chars", "100"));
-        parts.routing(routing);
+        // the production graph, from the real configuration files with this test's overrides: no
+        // Redis (every part runs its local mode), the echo chat model, no server (so no start)
+        Config config = ConfigLoader.load(Map.of(), Map.of("rotor.lifecycle.max-requests", "0",
+                                                           "rotor.session.max-message-chars", "100"));
+        rotor = RotorFeature.builder(config).handleSignals(false).build();
+        rotor.lifecycle().serving();
+        Replica.routing(routing, Replica.parts(config, rotor));
     }
 
     @AfterAll
     static void close() {
-        parts.close();
+        rotor.close();
     }
 
     private static Row row(String name, String method, String path, String type, String body, int status, String code) {

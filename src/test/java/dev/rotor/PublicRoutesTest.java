@@ -3,6 +3,10 @@ package dev.rotor;
 import java.util.List;
 import java.util.Map;
 
+import dev.rotor.config.ConfigLoader;
+import dev.rotor.feature.RotorFeature;
+
+import io.helidon.config.Config;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.http1.Http1ClientResponse;
 import io.helidon.webserver.http.HttpRouting;
@@ -24,7 +28,7 @@ import static org.hamcrest.Matchers.is;
  */
 @RoutingTest
 class PublicRoutesTest {
-    private static RoutingParts parts;
+    private static RotorFeature rotor;
     private final DirectClient client;
 
     PublicRoutesTest(DirectClient client) {
@@ -33,15 +37,19 @@ class PublicRoutesTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        parts = RoutingParts.build(Map.of("rotor.replica-id", "abc123",
-                                          "rotor.lifecycle.max-requests", "0",
-                                          "rotor.demo.endpoints", "true"));
-        parts.routing(routing);
+        // the production graph, from the real configuration files with this test's overrides: no
+        // Redis (every part runs its local mode), the echo chat model, no server (so no start)
+        Config config = ConfigLoader.load(Map.of(), Map.of("rotor.replica-id", "abc123",
+                                                           "rotor.lifecycle.max-requests", "0",
+                                                           "rotor.demo.endpoints", "true"));
+        rotor = RotorFeature.builder(config).handleSignals(false).build();
+        rotor.lifecycle().serving();
+        Replica.routing(routing, Replica.parts(config, rotor));
     }
 
     @AfterAll
     static void close() {
-        parts.close();
+        rotor.close();
     }
 
     @Test

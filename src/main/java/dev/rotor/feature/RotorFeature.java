@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 import dev.rotor.adapter.CountingFilter;
 import dev.rotor.adapter.LifecycleHealthChecks;
@@ -49,6 +50,7 @@ import java.net.StandardSocketOptions;
 import java.time.Duration;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
+import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -114,10 +116,17 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     private final String host;
     private final WorkerConfig worker;
     private final Duration drainTimeout;
+    private final WebConfig web;
+    private final MeterRegistry registry;
+    private final LongSupplier nanoClock;
+    private final Clock wallClock;
     private volatile WebServer server;
     private volatile WarmUp.Result warmedUp;
 
     private RotorFeature(Builder b) {
+        this.registry = b.registry == null ? Metrics.globalRegistry() : b.registry;
+        this.nanoClock = b.nanoClock;
+        this.wallClock = b.wallClock;
         Settings rotor = Settings.of(b.config).node("rotor");
         LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
         RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
@@ -128,7 +137,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         ObserveConfig observeConfig = ObserveConfig.from(rotor.node("observe"));
         this.id = rotor.optionalString("replica-id").orElseGet(RotorFeature::randomId);
         // the admin port as WebConfig validates it (a number, and not the public port)
-        WebConfig web = WebConfig.from(Settings.of(b.config));
+        this.web = WebConfig.from(Settings.of(b.config));
         this.adminPort = web.adminPort();
         this.host = web.host();
         this.warmUp = WarmUpConfig.from(rotor.node("warmup"));
@@ -148,15 +157,15 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         this.closeables = parts;
         try {
             this.redis = redisConfig.enabled()
-                    ? Optional.of(new SharedRedis(redisConfig, System::nanoTime)) : Optional.empty();
+                    ? Optional.of(new SharedRedis(redisConfig, nanoClock)) : Optional.empty();
             if (redis.isPresent()) {
                 parts.push(redis.get());
-                parts.push(new RedisMetrics(Metrics.globalRegistry(), redis.get()));
+                parts.push(new RedisMetrics(registry, redis.get()));
             } else {
                 LOG.log(Level.INFO, "no REDIS_URL or REDIS_SENTINELS: this replica shares nothing with others; "
                         + "everything that would live in Redis is local to it");
             }
-            this.wire = new Wire(wireConfig, Wire.openFileLimit(), System::nanoTime, Metrics.globalRegistry());
+            this.wire = new Wire(wireConfig, Wire.openFileLimit(), nanoClock, registry);
             parts.push(wire);
             Handover handover = Handover.NONE;
             RotationGate oneHandoverAtATime = RotationGate.OPEN;
@@ -167,7 +176,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             }
             this.rotation = Rotation.build(id, lifecycleConfig, departureConfig.leaving(), fleet, redis,
                                            new Triggers.StuckWork(wire::stuck, wireConfig.stuckLimit()), handover,
-                                           oneHandoverAtATime, new SecureRandom(), System::nanoTime, Clock.systemUTC());
+                                           oneHandoverAtATime, new SecureRandom(), nanoClock, wallClock);
             parts.push(rotation);
             ReplicaLifecycle lifecycle = rotation.lifecycle();
             this.departure = new Departure(departureConfig, lifecycle, () -> {
@@ -177,13 +186,13 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             parts.push(departure);
             lifecycle.onDrain(departure::drainStarted);
             lifecycle.onExpiry(departure::leave);
-            parts.push(new LifecycleMetrics(Metrics.globalRegistry(), lifecycle));
-            parts.push(new RotationMetrics(Metrics.globalRegistry(), lifecycle, departure::backoffRisk, departure.evictor()));
-            this.admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), Metrics.globalRegistry(),
-                                             Clock.systemUTC(), wire);
+            parts.push(new LifecycleMetrics(registry, lifecycle));
+            parts.push(new RotationMetrics(registry, lifecycle, departure::backoffRisk, departure.evictor()));
+            this.admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), registry, wallClock,
+                                             wire);
             parts.push(admission);
             this.observeGate = new ObserveGate(observeConfig, adminPort.isPresent(), lifecycle::started, lifecycle::ready,
-                                               lifecycle::live, Metrics.globalRegistry());
+                                               lifecycle::live, registry);
             parts.push(observeGate);
             LOG.log(Level.INFO, "replica " + id + " " + observeGate.describe());
         } catch (RuntimeException e) {
@@ -314,8 +323,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
      */
     private void stopServer(WebServer webServer) throws InterruptedException {
         if (worker.supervised() && Listeners.stopAccepting(webServer)) {
-            long deadline = System.nanoTime() + drainTimeout.toNanos();
-            while (wire.openConnections() > 0 && System.nanoTime() < deadline) {
+            long deadline = nanoClock.getAsLong() + drainTimeout.toNanos();
+            while (wire.openConnections() > 0 && nanoClock.getAsLong() < deadline) {
                 wire.closeIdle(IDLE_BEFORE_CLOSE);
                 Thread.sleep(10);
             }
@@ -399,6 +408,26 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         return rotation.lifecycle();
     }
 
+    /** @return the server's settings as the feature read them ({@code server} node, admin port) */
+    public WebConfig web() {
+        return web;
+    }
+
+    /** @return the meter registry every part registers with (the one {@code /observe/metrics} serves) */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** @return the monotonic clock every part reads */
+    public LongSupplier nanoClock() {
+        return nanoClock;
+    }
+
+    /** @return the wall clock every part reads */
+    public Clock wallClock() {
+        return wallClock;
+    }
+
     /** @return the server, once started */
     public Optional<WebServer> server() {
         return Optional.ofNullable(server);
@@ -453,6 +482,9 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         private IntConsumer exit = System::exit;
         private boolean handleSignals = true;
         private Runnable perCountedRequest = () -> { };
+        private MeterRegistry registry;
+        private LongSupplier nanoClock = System::nanoTime;
+        private Clock wallClock = Clock.systemUTC();
 
         private Builder(Config config) {
             this.config = config;
@@ -485,6 +517,27 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
          */
         public Builder perCountedRequest(Runnable work) {
             this.perCountedRequest = work;
+            return this;
+        }
+
+        /**
+         * @param registry where every part registers its meters (Helidon's global registry by
+         *                 default, the one its metrics observer serves)
+         * @return this
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        /**
+         * @param nanoClock monotonic clock for every part ({@code System::nanoTime} by default)
+         * @param wallClock wall clock for every part ({@code Clock.systemUTC()} by default)
+         * @return this
+         */
+        public Builder clock(LongSupplier nanoClock, Clock wallClock) {
+            this.nanoClock = nanoClock;
+            this.wallClock = wallClock;
             return this;
         }
 
