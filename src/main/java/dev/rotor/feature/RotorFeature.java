@@ -35,6 +35,7 @@ import dev.rotor.lifecycle.RotationGate;
 import dev.rotor.lifecycle.Triggers;
 import dev.rotor.observe.ObserveConfig;
 import dev.rotor.observe.ObserveGate;
+import dev.rotor.observe.MetricsEndpoint;
 import dev.rotor.redis.RedisConfig;
 import dev.rotor.redis.RedisMetrics;
 import dev.rotor.redis.SharedRedis;
@@ -58,7 +59,6 @@ import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.helidon.webserver.spi.ServerFeature;
 
 /**
@@ -98,6 +98,11 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     private static final Duration IDLE_BEFORE_CLOSE = Duration.ofSeconds(1);
     /** A supervised worker's own loopback socket (its warm-up): the public port is shared. */
     static final String WORKER_SOCKET = "worker";
+    /**
+     * Rotor's own endpoint, not Helidon's metrics observer: that one filters every request of
+     * its socket, the public one when there is no admin port ({@link MetricsEndpoint} says why).
+     */
+    private static final String METRICS_PATH = "/observe/metrics";
     private static final System.Logger LOG = System.getLogger(RotorFeature.class.getName());
 
     private final String id;
@@ -235,7 +240,6 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
                                                          .addChecks(LifecycleHealthChecks.create(rotation.lifecycle())
                                                                             .toArray(new HealthCheck[0]))
                                                          .build())
-                                    .addObserver(MetricsObserver.create())
                                     .sockets(List.of(observeSocket))
                                     .build());
         admission.configure(server);
@@ -266,7 +270,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
                                                    departure.mode());
         featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(status));
         if (adminPort.isPresent()) {
-            featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status);
+            featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status)
+                    .register(METRICS_PATH, new MetricsEndpoint(registry));
             observeGate.adminFilter().ifPresent(featureContext.socket(ADMIN_SOCKET).httpRouting()::addFilter);
         }
         if (worker.supervised()) {
@@ -291,7 +296,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             routing.addFilter(observeGate.publicFilter());
             routing.addFilter(admission.filter(counting::count));
             if (adminPort.isEmpty()) {
-                routing.register("/observe/replica", status);
+                routing.register("/observe/replica", status).register(METRICS_PATH, new MetricsEndpoint(registry));
             }
         }
 
