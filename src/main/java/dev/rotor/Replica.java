@@ -225,7 +225,10 @@ public final class Replica {
      */
     static void routing(HttpRouting.Builder routing, Parts parts) {
         ErrorResponses.register(routing);
-        routing.register("/", new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()));
+        // the banner's two rules on the root routing itself, not as a service under "/": a
+        // service route makes Helidon merge path parameters into a new map per request, a cost
+        // that GET / (the busiest route of a load balancer's checks and demos) need not pay
+        new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()).routing(routing);
         routing.register("/api/sessions", new SessionService(parts.sessions(), parts.chat(), parts.chatConfig().timeout()));
         // the caller's own address as admission resolves it: X-Forwarded-For from trusted proxies only
         routing.register("/api/geo", new GeoIpService(parts.geo(), req -> parts.identity().address(req)
