@@ -292,9 +292,9 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             // admission first: a request it rejects never counts toward the quota
             // admission runs the counting filter itself, permit in hand: one filter in the chain
             CountingFilter counting = new CountingFilter(rotation.lifecycle(), perCountedRequest);
-            // the door to /observe before admission: probes are bounded apart, operator paths refused
-            routing.addFilter(observeGate.publicFilter());
-            routing.addFilter(admission.filter(counting::count));
+            // the door to /observe before admission: probes are bounded apart, operator paths
+            // refused; door, admission and counting are one filter in Helidon's chain
+            routing.addFilter(observeGate.publicFilter(admission.filter(counting::count)));
             if (adminPort.isEmpty()) {
                 routing.register("/observe/replica", status).register(METRICS_PATH, new MetricsEndpoint(registry));
             }
