@@ -1,5 +1,6 @@
 package dev.rotor;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -90,6 +91,44 @@ class RotationCoordinationIT {
             assertThat(a.awaitExit(WAIT), is(0));
             assertThat(a.output(), containsString("took a rotation slot of lease-it"));
             assertThat(b.awaitExit(WAIT), is(0));
+        }
+    }
+
+    @Test
+    void aWorkerReplacedInPlaceGivesItsSlotBackWhileAReplicaThatLeavesHoldsItForItsReplacement() {
+        RedisTestServer redis = REDIS.server();
+        int port = JarProcess.freePort();
+        // both with a hold and a lease far longer than the test: only a release frees a slot here
+        Map<String, String> inPlace = fleetEnv(redis, "unused", "exit", "PT1S", "PT10M");
+        inPlace.remove("ROTOR_REPLICA_ID"); // a successor would share it
+        inPlace.putAll(Map.of("PORT", String.valueOf(port), "ROTOR_ROTATION_LEASE_HOLD", "PT10M",
+                              "ROTOR_MIN_LIFETIME", "PT0S", "ROTOR_WARMUP_REQUESTS", "20"));
+        Map<String, String> leaving = fleetEnv(redis, "leave-b", "exit", "PT1S", "PT10M");
+        leaving.put("ROTOR_ROTATION_LEASE_HOLD", "PT10M");
+        String workers = Path.of("deploy/image/workers.sh").toAbsolutePath().toString();
+        try (JarProcess container = JarProcess.command(List.of("bash", "-c",
+                "set -euo pipefail; . \"$0\"; rotor_workers 1 \"$1\" -Xmx96m -XX:TieredStopAtLevel=1 -jar \"$2\"",
+                workers, JarProcess.java(), JarProcess.jar().toAbsolutePath().toString()), inPlace);
+             Jedis j = new Jedis("127.0.0.1", redis.port())) {
+            container.awaitReady(Duration.ofSeconds(90));
+            for (int i = 0; i < 5; i++) {
+                assertThat(Http.status(port, "/"), is(200));
+            }
+            Await.until("the first worker handed over and exited", WAIT,
+                        () -> container.output().contains("handed over to its successor")
+                                && container.output().contains("requests; exit status 0"));
+            assertThat(container.output(), containsString("took a rotation slot of lease-it"));
+            assertThat("its successor serves in its place: the slot is free despite the 10 min hold; log:\n"
+                               + container.output(), j.zcard(SLOTS), is(0L));
+            assertThat(Http.status(port, "/"), is(200));
+
+            try (JarProcess b = JarProcess.start(leaving)) {
+                b.awaitReady();
+                serve(b, 5);
+                assertThat(b.awaitExit(WAIT), is(0));
+                assertThat("a replica that left keeps its slot while its replacement starts (the hold)",
+                           j.zscore(SLOTS, "leave-b"), is(notNullValue()));
+            }
         }
     }
 

@@ -140,6 +140,27 @@ public final class RotationLease implements RotationGate {
         }
     }
 
+    /**
+     * An in-place handover is complete: this replica's successor serves on its port, so the slot
+     * is given back now, without {@code lease-hold} (that hold covers a replacement that still has
+     * to start; here it has started, and holding on only kept the next replica of the fleet waiting:
+     * 5 s of every rotation under compose). {@link #release()} at exit then finds nothing held.
+     */
+    @Override
+    public synchronized void handedOver() {
+        if (!held) {
+            return;
+        }
+        try {
+            redis.execute(j -> j.zrem(key, holder));
+            held = false;
+            LOG.log(Level.INFO, "replica " + holder + " gave its rotation slot of " + config.serviceName()
+                    + " back: its successor serves in its place");
+        } catch (RedisUnavailableException e) {
+            // held stays true: release() at exit tries again; the lease expires by itself anyway
+        }
+    }
+
     /** @return whether this replica holds a slot */
     public boolean held() {
         return held;

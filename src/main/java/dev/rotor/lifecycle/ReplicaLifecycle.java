@@ -164,6 +164,7 @@ public final class ReplicaLifecycle {
     public void tick() {
         Expiry expiry = null;
         RotationCause drained = null;
+        boolean handedOver = false;
         lock.lock();
         try {
             if (state == ReplicaState.SERVING) {
@@ -171,9 +172,15 @@ public final class ReplicaLifecycle {
             }
             if (state == ReplicaState.DRAINING) {
                 expiry = expireIfDrained();
+                handedOver = expiry != null && handsOver() && handover.takenOver();
             }
         } finally {
             lock.unlock();
+        }
+        if (handedOver) {
+            // the successor serves in this replica's place: the fleet's slot is free now, not
+            // after this process has answered what it accepted, exited and held the slot longer
+            policy.gate().handedOver();
         }
         if (drained != null) {
             if (handsOver()) {

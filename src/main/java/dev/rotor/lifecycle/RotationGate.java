@@ -38,6 +38,17 @@ public interface RotationGate {
     void release();
 
     /**
+     * The replica's successor already serves in its place (a worker replaced in place, on the
+     * same port): capacity never dropped, so nothing is left for a slot to cover and the fleet's
+     * slot is free at once, without the hold a leaving replica keeps for its replacement's start.
+     * A gate that also bounds what runs at once in the container (its memory: the old JVM still
+     * answers what it accepted) keeps its part until {@link #release()}. By default nothing
+     * happens here and {@link #release()} frees everything later.
+     */
+    default void handedOver() {
+    }
+
+    /**
      * @param first  asked first (the container's own gate: cheap, local)
      * @param second asked only once the first admitted (the fleet's lease)
      * @return a gate that admits when both do; a refusal by the second gives the first back
@@ -61,6 +72,12 @@ public interface RotationGate {
                 java.time.Duration a = first.longestHold();
                 java.time.Duration b = second.longestHold();
                 return a.compareTo(b) >= 0 ? a : b;
+            }
+
+            @Override
+            public void handedOver() {
+                second.handedOver();
+                first.handedOver();
             }
 
             @Override

@@ -74,6 +74,17 @@ class RotationLeaseTest {
     }
 
     @Test
+    void aHolderReplacedInPlaceGivesItsSlotBackAtOnceDespiteTheHold() {
+        RotationLease a = lease("a", 1, Duration.ofMinutes(1));
+        assertThat(a.tryAcquire(RotationCause.QUOTA), is(true));
+        a.handedOver();
+        a.release(); // at exit: nothing is held any more, so no hold is put back
+        assertThat(a.held(), is(false));
+        assertThat(server.command("ZCARD", "rotor:shop:rotation-slots"), is(":0"));
+        assertThat(lease("b", 1, Duration.ZERO).tryAcquire(RotationCause.QUOTA), is(true));
+    }
+
+    @Test
     void slotsStillWorkAfterRedisForgetsTheScripts() {
         RotationLease a = lease("a", 1, Duration.ofMinutes(1));
         RotationLease b = lease("b", 1, Duration.ZERO);

@@ -214,6 +214,7 @@ class ReplicaLifecycleTest {
     private static final class TestGate implements RotationGate {
         private volatile boolean open;
         private int asks;
+        private int handedOver;
         private Duration longestHold = Duration.ZERO;
 
         @Override
@@ -230,6 +231,11 @@ class ReplicaLifecycleTest {
         @Override
         public void release() {
             open = false;
+        }
+
+        @Override
+        public void handedOver() {
+            handedOver++;
         }
     }
 
@@ -354,6 +360,44 @@ class ReplicaLifecycleTest {
         l.tick();
         assertThat(l.state(), is(ReplicaState.EXPIRED));
         assertThat("taken over: clients reconnect to the successor", l.keepsConnections(), is(false));
+    }
+
+    @Test
+    void aWorkerReplacedInPlaceHandsItsSlotBackOnceItsSuccessorIsReady() {
+        LifecycleConfig config = LifecycleConfig.basic(2, 0, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30));
+        FakeHandover handover = new FakeHandover(false);
+        TestGate gate = new TestGate();
+        gate.open = true;
+        ReplicaLifecycle l = new ReplicaLifecycle("t6", config, Triggers.quota(2, config.rotationCeiling()), EXIT,
+                                                  gate, handover, nanos::get, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        l.serving();
+        serve(l, 2);
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.DRAINING));
+        l.tick();
+        assertThat("the successor is not ready yet: the slot stays taken", gate.handedOver, is(0));
+        handover.takenOver = true;
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.EXPIRED));
+        assertThat("handed over: the slot is given back once", gate.handedOver, is(1));
+        l.tick();
+        assertThat(gate.handedOver, is(1));
+    }
+
+    @Test
+    void aReplicaThatLeavesTheLoadBalancerKeepsItsSlotUntilItLeaves() {
+        TestGate gate = new TestGate();
+        gate.open = true;
+        ReplicaLifecycle l = withTriggers(2, Duration.ZERO, List.of(), gate);
+        l.serving();
+        serve(l, 2);
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.DRAINING));
+        advance(Duration.ofSeconds(11));
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.EXPIRED));
+        assertThat("nobody serves in its place yet: the slot (and its hold) is released only as it leaves",
+                   gate.handedOver, is(0));
     }
 
     @Test
