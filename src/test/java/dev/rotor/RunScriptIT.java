@@ -48,6 +48,7 @@ class RunScriptIT {
             assertThat(first.output(), containsString(RECORDING));
             assertThat("no quota: both JIT compilers", first.output(), containsString("jit full (C1 and C2)"));
             assertThat("early compilation is for the quick JIT only", first.output(), not(containsString("early compilation")));
+            assertThat("the full JIT gets the warm-up", first.output(), not(containsString("no warm-up")));
             assertThat("no JDK warning at start", first.output(), not(containsString("[warning]")));
         }
 
@@ -66,6 +67,8 @@ class RunScriptIT {
             assertThat(second.output(), not(containsString(RECORDING)));
             assertThat("the default quota: C1 only, compiling early what the cache's training compiled",
                        second.output(), containsString("jit quick (C1 only) with early compilation"));
+            assertThat("so no warm-up delays its readiness", second.output(),
+                       containsString("no warm-up (rotor.warmup.requests=auto"));
             assertThat("no JDK warning at start", second.output(), not(containsString("[warning]")));
         }
     }

@@ -344,6 +344,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     /** The warm-up ({@link WarmUp}): the replica's own requests, before its readiness turns 200. */
     private void warmUp(WebServer webServer) {
         if (warmUp.requests() == 0) {
+            LOG.log(Level.INFO, "replica " + id + " no warm-up (" + warmUp.whyNone() + ")");
             return;
         }
         // a worker warms itself up on its own socket: the shared port would spread the warm-up
