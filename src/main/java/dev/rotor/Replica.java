@@ -46,8 +46,8 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 /**
  * One running replica of the chat service: Rotor's feature (rotation, probes, admission, wire
  * deadlines) plus the business API that uses it (sessions, chat, geo-IP, CloudWatch). Reads top
- * to bottom: settings, the feature, the service's parts, the server. The feature closes
- * everything in reverse order of creation when the replica leaves.
+ * to bottom: settings, the feature and its parts, the service's parts, the server. The feature
+ * closes everything in reverse order of creation when the replica leaves.
  */
 public final class Replica {
     private static final System.Logger LOG = System.getLogger(Replica.class.getName());
@@ -132,6 +132,12 @@ public final class Replica {
         DemoLeak leak = new DemoLeak(demo.leakBytesPerRequest());
         RotorFeature rotor = RotorFeature.builder(config).exit(exit).handleSignals(handleSignals)
                 .perCountedRequest(leak).build();
+        // Rotor's parts open here, not while the server is built (RotorFeature.setup), because the
+        // service's parts are built over them (sessions over its Redis, routes over its identity and
+        // lifecycle) and Helidon takes the routes before it builds the server. Opening first also
+        // handles the stop signals before anything below is built or logged: a SIGTERM from here
+        // on is answered with the drain once the replica serves.
+        rotor.open();
         WebConfig web = rotor.web();
         LOG.log(Level.INFO, "service settings: port=" + web.port() + " host=" + web.host() + " log-level=" + logging.level().getName()
                 + " demo-endpoints=" + demo.endpoints() + " demo-max-work=" + demo.maxWork()
@@ -168,7 +174,7 @@ public final class Replica {
      * and the routing tests build them here alike.
      *
      * @param config the layered configuration
-     * @param rotor  the feature
+     * @param rotor  the feature, its parts open ({@link RotorFeature#open()})
      * @return what the routes need
      */
     static Parts parts(Config config, RotorFeature rotor) {
@@ -177,7 +183,7 @@ public final class Replica {
 
     /**
      * @param service the service's settings
-     * @param rotor   the feature
+     * @param rotor   the feature, its parts open ({@link RotorFeature#open()})
      * @return what the routes need, as {@link #parts(Config, RotorFeature)} builds them
      */
     static Parts parts(Service service, RotorFeature rotor) {

@@ -46,7 +46,7 @@ class ApiInputTest {
         // Redis (every part runs its local mode), the echo chat model, no server (so no start)
         Config config = ConfigLoader.load(Map.of(), Map.of("rotor.lifecycle.max-requests", "0",
                                                            "rotor.session.max-message-chars", "100"));
-        rotor = RotorFeature.builder(config).handleSignals(false).build();
+        rotor = RotorFeature.builder(config).handleSignals(false).build().open();
         rotor.lifecycle().serving();
         Replica.routing(routing, Replica.parts(config, rotor));
     }

@@ -42,7 +42,7 @@ class PublicRoutesTest {
         Config config = ConfigLoader.load(Map.of(), Map.of("rotor.replica-id", "abc123",
                                                            "rotor.lifecycle.max-requests", "0",
                                                            "rotor.demo.endpoints", "true"));
-        rotor = RotorFeature.builder(config).handleSignals(false).build();
+        rotor = RotorFeature.builder(config).handleSignals(false).build().open();
         rotor.lifecycle().serving();
         Replica.routing(routing, Replica.parts(config, rotor));
     }

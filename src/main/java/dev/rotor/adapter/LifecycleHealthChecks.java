@@ -1,7 +1,8 @@
 package dev.rotor.adapter;
 
 import java.util.List;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import dev.rotor.lifecycle.ReplicaLifecycle;
 
@@ -18,16 +19,18 @@ public final class LifecycleHealthChecks {
     }
 
     /**
-     * @param lifecycle the replica's lifecycle
+     * @param lifecycle the replica's lifecycle, asked at each probe (the checks are handed to the
+     *                  server builder before the lifecycle exists; probes come once it serves)
      * @return startup, readiness and liveness checks
      */
-    public static List<HealthCheck> create(ReplicaLifecycle lifecycle) {
-        return List.of(check("replica-started", HealthCheckType.STARTUP, lifecycle, lifecycle::started),
-                       check("replica-ready", HealthCheckType.READINESS, lifecycle, lifecycle::ready),
-                       check("replica-live", HealthCheckType.LIVENESS, lifecycle, lifecycle::live));
+    public static List<HealthCheck> create(Supplier<ReplicaLifecycle> lifecycle) {
+        return List.of(check("replica-started", HealthCheckType.STARTUP, lifecycle, ReplicaLifecycle::started),
+                       check("replica-ready", HealthCheckType.READINESS, lifecycle, ReplicaLifecycle::ready),
+                       check("replica-live", HealthCheckType.LIVENESS, lifecycle, ReplicaLifecycle::live));
     }
 
-    private static HealthCheck check(String name, HealthCheckType type, ReplicaLifecycle lifecycle, BooleanSupplier up) {
+    private static HealthCheck check(String name, HealthCheckType type, Supplier<ReplicaLifecycle> of,
+                                     Predicate<ReplicaLifecycle> up) {
         return new HealthCheck() {
             @Override
             public HealthCheckType type() {
@@ -41,8 +44,9 @@ public final class LifecycleHealthChecks {
 
             @Override
             public HealthCheckResponse call() {
+                ReplicaLifecycle lifecycle = of.get();
                 return HealthCheckResponse.builder()
-                        .status(up.getAsBoolean())
+                        .status(up.test(lifecycle))
                         .detail("replica", lifecycle.id())
                         .detail("state", lifecycle.state().name())
                         .detail("served", lifecycle.served())

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.wire.Wire;
@@ -21,7 +22,6 @@ import io.helidon.webserver.http.Filter;
 public final class Admission implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Admission.class.getName());
 
-    private final AdmissionConfig config;
     private final ClientIdentity identity;
     private final AdmissionFilter filter;
     private final ReplicaCount replicas;
@@ -29,11 +29,10 @@ public final class Admission implements AutoCloseable {
     private final Wire wire;
     private final MalformedRequests malformed;
 
-    private Admission(AdmissionConfig config, ClientIdentity identity, AdmissionFilter filter, ReplicaCount replicas,
+    private Admission(ClientIdentity identity, AdmissionFilter filter, ReplicaCount replicas,
                       Wire wire, AdmissionMetrics metrics, MalformedRequests malformed) {
         this.wire = wire;
         this.malformed = malformed;
-        this.config = config;
         this.identity = identity;
         this.filter = filter;
         this.replicas = replicas;
@@ -86,19 +85,23 @@ public final class Admission implements AutoCloseable {
         MalformedRequests malformed = new MalformedRequests(config.malformedLogInterval(), System::nanoTime, registry);
         AdmissionFilter filter = new AdmissionFilter(concurrency, rate.map(r -> r), identity, wire, config.maxPayloadSize(),
                                                      malformed);
-        return new Admission(config, identity, filter, replicas, wire, new AdmissionMetrics(registry, concurrency, rate, replicas),
+        return new Admission(identity, filter, replicas, wire, new AdmissionMetrics(registry, concurrency, rate, replicas),
                              malformed);
     }
 
     /**
      * Apply the size limits, the JSON protocol-error bodies and the wire (deadlines, connection
-     * cap, framing rules) to the public listener.
+     * cap, framing rules) to the public listener. Called while the server builder is configured,
+     * before admission exists: what the server keeps from here (the error handler, the wire's
+     * selector) reaches admission through {@code admission} only once the server is built.
      *
-     * @param server the server builder
+     * @param config    admission settings
+     * @param server    the server builder
+     * @param admission admission, once it is open
      */
-    public void configure(WebServerConfig.Builder server) {
-        SizeLimits.apply(config, server, malformed, wire::requestId);
-        wire.configure(server, SizeLimits.http1(config));
+    public static void configure(AdmissionConfig config, WebServerConfig.Builder server, Supplier<Admission> admission) {
+        SizeLimits.apply(config, server, () -> admission.get().malformed, headers -> admission.get().wire.requestId(headers));
+        Wire.configure(server, SizeLimits.http1(config), () -> admission.get().wire);
     }
 
     /**

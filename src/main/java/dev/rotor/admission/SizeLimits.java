@@ -2,6 +2,7 @@ package dev.rotor.admission;
 
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.rotor.web.ErrorResponses;
 import dev.rotor.web.RequestIds;
@@ -46,11 +47,12 @@ public final class SizeLimits {
      *
      * @param config     admission settings
      * @param server     the server builder
-     * @param malformed  where refused malformed requests are counted; null = not counted
+     * @param malformed  where refused malformed requests are counted (asked per refusal: the
+     *                   server keeps this handler from before admission opens)
      * @param requestIds the id of the request being refused, from its headers (as far as they
      *                   were read) or the one the wire gave it ({@code Wire#requestId})
      */
-    public static void apply(AdmissionConfig config, WebServerConfig.Builder server, MalformedRequests malformed,
+    public static void apply(AdmissionConfig config, WebServerConfig.Builder server, Supplier<MalformedRequests> malformed,
                              Function<Headers, String> requestIds) {
         JsonDirectHandler json = new JsonDirectHandler(config, malformed, requestIds);
         server.maxPayloadSize(config.maxPayloadSize())
@@ -78,7 +80,7 @@ public final class SizeLimits {
     }
 
     /** Every protocol-level failure as {@code {"error","message","request_id"}}, with its {@code X-Request-ID}. */
-    record JsonDirectHandler(AdmissionConfig config, MalformedRequests malformed, Function<Headers, String> requestIds)
+    record JsonDirectHandler(AdmissionConfig config, Supplier<MalformedRequests> malformed, Function<Headers, String> requestIds)
             implements DirectHandler {
         @Override
         public TransportResponse handle(TransportRequest request,
@@ -162,9 +164,7 @@ public final class SizeLimits {
         }
 
         private void record(MalformedRequests.Kind kind, String detail) {
-            if (malformed != null) {
-                malformed.record(kind, detail);
-            }
+            malformed.get().record(kind, detail);
         }
     }
 }

@@ -2,53 +2,33 @@ package dev.rotor.feature;
 
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.security.SecureRandom;
+import java.net.StandardSocketOptions;
 import java.time.Clock;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HexFormat;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 
 import dev.rotor.adapter.CountingFilter;
 import dev.rotor.adapter.LifecycleHealthChecks;
-import dev.rotor.adapter.LifecycleMetrics;
 import dev.rotor.adapter.ReplicaService;
-import dev.rotor.adapter.RotationMetrics;
 import dev.rotor.admission.Admission;
-import dev.rotor.admission.AdmissionConfig;
 import dev.rotor.admission.ClientIdentity;
-import dev.rotor.config.Settings;
-import dev.rotor.departure.Departure;
-import dev.rotor.departure.DepartureConfig;
-import dev.rotor.departure.StopSignals;
 import dev.rotor.diagnostics.WarmUp;
 import dev.rotor.diagnostics.WarmUpConfig;
-import dev.rotor.fleet.FleetConfig;
-import dev.rotor.lifecycle.Handover;
-import dev.rotor.lifecycle.LifecycleConfig;
 import dev.rotor.lifecycle.ReplicaLifecycle;
-import dev.rotor.lifecycle.RotationGate;
-import dev.rotor.lifecycle.Triggers;
-import dev.rotor.observe.ObserveConfig;
-import dev.rotor.observe.ObserveGate;
 import dev.rotor.observe.MetricsEndpoint;
-import dev.rotor.redis.RedisConfig;
-import dev.rotor.redis.RedisMetrics;
+import dev.rotor.observe.ObserveGate;
 import dev.rotor.redis.SharedRedis;
 import dev.rotor.web.WebConfig;
-import dev.rotor.worker.WorkerConfig;
-import dev.rotor.worker.Listeners;
-import dev.rotor.worker.WorkerHandover;
 import dev.rotor.wire.Wire;
-import dev.rotor.wire.WireConfig;
+import dev.rotor.worker.Listeners;
+import dev.rotor.worker.WorkerConfig;
 
 import io.helidon.common.Weighted;
-import java.net.StandardSocketOptions;
-import java.time.Duration;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
 import io.helidon.metrics.api.MeterRegistry;
@@ -71,18 +51,29 @@ import io.helidon.webserver.spi.ServerFeature;
  *         .build()
  *         .start();
  * </pre>
- * Configured from the {@code rotor} node (see {@code application.yaml}). Everything it builds
- * (Redis, the wire, the rotation, admission) is built once here, started with the server and
- * closed in reverse order when the replica leaves; the application hands its own parts to
- * {@link #closeWhenLeaving} so that they close before the ones they use (Redis last).
+ * Configured from the {@code rotor} node (see {@code application.yaml}). Shaped like Helidon's
+ * {@code ObserveFeature}: configuration in, work in {@link #setup}.
+ * <ul>
+ *     <li>{@link #create} and {@link Builder#build} read and validate every setting (an invalid one
+ *     fails here, naming the setting) and open nothing.</li>
+ *     <li>{@link #accept} ({@code update}) sets what only the server builder can hold: the public
+ *     listener's size limits, error bodies and connection selector (the wire), the observe
+ *     feature, the admin socket. Those reach the parts only once the server is built.</li>
+ *     <li>{@link #setup}, which Helidon calls while it builds the server, opens the parts
+ *     ({@link #open()}: the stop signals' handlers, Redis, the wire, the rotation, departure,
+ *     admission) and registers the filters and {@code /observe/replica}.</li>
+ *     <li>Once the server listens the lifecycle starts: the wire's watchdog, the triggers, the
+ *     warm-up, then serving. When the replica leaves, the server stops and every part closes
+ *     in reverse order of opening.</li>
+ * </ul>
+ * An application whose own parts are built over Rotor's (a store over {@link #redis()}, a client
+ * over {@link #identity()}) calls {@link #open()} itself before it builds them, and so before
+ * the server is built: {@code Replica} does, for its sessions and its routes. It hands its parts
+ * to {@link #closeWhenLeaving} so that they close before the ones they use (Redis last).
  *
- * <p>It is a {@link ServerFeature} (filters and the status route on the public socket, the
- * lifecycle tied to the server's start) and a builder update (the parts a feature cannot set
- * once the server is built: the public listener's connections, size limits and error bodies,
- * the observe feature, the admin socket). It switches off Helidon's discovery of server
- * features on the server it joins, because it brings its own observe feature (health with the
- * lifecycle's checks, metrics) and a discovered one would serve the same paths with the
- * defaults; add any other feature explicitly.
+ * <p>It switches off Helidon's discovery of server features on the server it joins, because it
+ * brings its own observe feature (health with the lifecycle's checks, metrics) and a discovered
+ * one would serve the same paths with the defaults; add any other feature explicitly.
  */
 public final class RotorFeature implements ServerFeature, Weighted, Consumer<WebServerConfig.Builder>, AutoCloseable {
     /**
@@ -105,105 +96,26 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     private static final String METRICS_PATH = "/observe/metrics";
     private static final System.Logger LOG = System.getLogger(RotorFeature.class.getName());
 
-    private final String id;
-    private final Optional<Integer> adminPort;
-    private final Deque<AutoCloseable> closeables;
-    private final Optional<SharedRedis> redis;
-    private final Wire wire;
-    private final Rotation rotation;
-    private final Admission admission;
-    private final ObserveGate observeGate;
-    private final Departure departure;
-    private final Optional<StopSignals> signals;
+    private final RotorConfig config;
+    private final IntConsumer exit;
+    private final boolean handleSignals;
     private final Runnable perCountedRequest;
-    private final String redisNamespace;
-    private final WarmUpConfig warmUp;
-    private final String host;
-    private final WorkerConfig worker;
-    private final Duration drainTimeout;
-    private final WebConfig web;
-    private final MeterRegistry registry;
+    private final MeterRegistry chosenRegistry;
     private final LongSupplier nanoClock;
     private final Clock wallClock;
+    private final ReentrantLock opening = new ReentrantLock();
+    private volatile RotorParts parts;
     private volatile WebServer server;
     private volatile WarmUp.Result warmedUp;
 
     private RotorFeature(Builder b) {
-        this.registry = b.registry == null ? Metrics.globalRegistry() : b.registry;
+        this.config = RotorConfig.from(b.config);
+        this.exit = b.exit;
+        this.handleSignals = b.handleSignals;
+        this.perCountedRequest = b.perCountedRequest;
+        this.chosenRegistry = b.registry;
         this.nanoClock = b.nanoClock;
         this.wallClock = b.wallClock;
-        Settings rotor = Settings.of(b.config).node("rotor");
-        LifecycleConfig lifecycleConfig = LifecycleConfig.from(rotor.node("lifecycle"));
-        RedisConfig redisConfig = RedisConfig.from(rotor.node("redis"));
-        FleetConfig fleet = FleetConfig.from(rotor.node("fleet"));
-        DepartureConfig departureConfig = DepartureConfig.from(rotor.node("lifecycle"), rotor.node("kubernetes"));
-        AdmissionConfig admissionConfig = AdmissionConfig.from(rotor.node("admission"));
-        WireConfig wireConfig = WireConfig.from(rotor.node("wire"), admissionConfig.maxConcurrentRequests());
-        ObserveConfig observeConfig = ObserveConfig.from(rotor.node("observe"));
-        this.id = rotor.optionalString("replica-id").orElseGet(RotorFeature::randomId);
-        // the admin port as WebConfig validates it (a number, and not the public port)
-        this.web = WebConfig.from(Settings.of(b.config));
-        this.adminPort = web.adminPort();
-        this.host = web.host();
-        this.warmUp = WarmUpConfig.from(rotor.node("warmup"));
-        this.worker = WorkerConfig.from(rotor.node("worker"));
-        this.drainTimeout = lifecycleConfig.drainTimeout();
-        this.perCountedRequest = b.perCountedRequest;
-        this.redisNamespace = fleet.redisNamespace();
-        this.signals = b.handleSignals ? Optional.of(StopSignals.install()) : Optional.empty();
-        LOG.log(Level.INFO, "replica " + id + " rotation settings: max-requests=" + lifecycleConfig.maxRequests()
-                + " max-requests-jitter=" + lifecycleConfig.maxRequestsJitter() + " min-lifetime=" + lifecycleConfig.minLifetime()
-                + " drain-period=" + lifecycleConfig.drainPeriod() + " drain-timeout=" + lifecycleConfig.drainTimeout()
-                + " shutdown-drain-period=" + lifecycleConfig.shutdownDrainPeriod() + " " + departureConfig.describe()
-                + " admin-port=" + adminPort.map(String::valueOf).orElse("(same as port)")
-                + " redis=" + redisConfig.safeUrl() + " redis-pool-max=" + redisConfig.poolMax());
-
-        Deque<AutoCloseable> parts = new ArrayDeque<>();
-        this.closeables = parts;
-        try {
-            this.redis = redisConfig.enabled()
-                    ? Optional.of(new SharedRedis(redisConfig, nanoClock)) : Optional.empty();
-            if (redis.isPresent()) {
-                parts.push(redis.get());
-                parts.push(new RedisMetrics(registry, redis.get()));
-            } else {
-                LOG.log(Level.INFO, "no REDIS_URL or REDIS_SENTINELS: this replica shares nothing with others; "
-                        + "everything that would live in Redis is local to it");
-            }
-            this.wire = new Wire(wireConfig, Wire.openFileLimit(), nanoClock, registry);
-            parts.push(wire);
-            Handover handover = Handover.NONE;
-            RotationGate oneHandoverAtATime = RotationGate.OPEN;
-            if (worker.supervised()) {
-                WorkerHandover workerHandover = new WorkerHandover(worker, ProcessHandle.current().pid());
-                handover = workerHandover;
-                oneHandoverAtATime = workerHandover.lock();
-            }
-            this.rotation = Rotation.build(id, lifecycleConfig, departureConfig.leaving(), fleet, redis,
-                                           new Triggers.StuckWork(wire::stuck, wireConfig.stuckLimit()), handover,
-                                           oneHandoverAtATime, new SecureRandom(), nanoClock, wallClock);
-            parts.push(rotation);
-            ReplicaLifecycle lifecycle = rotation.lifecycle();
-            this.departure = new Departure(departureConfig, lifecycle, () -> {
-                closeAll();
-                rotation.afterServing();
-            }, b.exit);
-            parts.push(departure);
-            lifecycle.onDrain(departure::drainStarted);
-            lifecycle.onExpiry(departure::leave);
-            parts.push(new LifecycleMetrics(registry, lifecycle));
-            parts.push(new RotationMetrics(registry, lifecycle, departure::backoffRisk, departure.evictor()));
-            this.admission = Admission.start(admissionConfig, redis, id, fleet.redisNamespace(), registry, wallClock,
-                                             wire);
-            parts.push(admission);
-            this.observeGate = new ObserveGate(observeConfig, adminPort.isPresent(), lifecycle::started, lifecycle::ready,
-                                               lifecycle::live, registry);
-            parts.push(observeGate);
-            LOG.log(Level.INFO, "replica " + id + " " + observeGate.describe());
-        } catch (RuntimeException e) {
-            closeAll();
-            throw e;
-        }
     }
 
     /**
@@ -223,13 +135,18 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     }
 
     /**
-     * Apply what must be set before the server is built, and add this feature.
+     * Apply what must be set before the server is built, and add this feature. Opens nothing:
+     * what the server keeps from here (the health checks, the error bodies, the wire's selector)
+     * reaches the parts once {@link #setup} has opened them.
      *
      * @param server the server builder
      */
     @Override
     public void accept(WebServerConfig.Builder server) {
-        String observeSocket = adminPort.isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
+        Optional<Integer> adminPort = config.web().adminPort();
+        WorkerConfig worker = config.worker();
+        Duration drainTimeout = config.lifecycle().drainTimeout();
+        String observeSocket = observeSocket();
         server.featuresDiscoverServices(false)
                 .addFeature(this)
                 .addFeature(ObserveFeature.builder()
@@ -237,12 +154,12 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
                                     .addObserver(HealthObserver.builder()
                                                          .details(true)
                                                          .useSystemServices(false)
-                                                         .addChecks(LifecycleHealthChecks.create(rotation.lifecycle())
+                                                         .addChecks(LifecycleHealthChecks.create(this::lifecycle)
                                                                             .toArray(new HealthCheck[0]))
                                                          .build())
                                     .sockets(List.of(observeSocket))
                                     .build());
-        admission.configure(server);
+        Admission.configure(config.admission(), server, () -> parts().admission());
         // every worker of a container binds the public port (and the admin port); the kernel
         // spreads new connections over the ones listening
         adminPort.ifPresent(port -> server.putSocket(ADMIN_SOCKET, socket -> {
@@ -263,27 +180,82 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         }
     }
 
+    /**
+     * Open the parts, unless the application has ({@link #open()}), and register the filters and
+     * {@code /observe/replica}. Helidon calls it while it builds the server, before any listener
+     * exists.
+     *
+     * @param featureContext the server's sockets and routing
+     */
     @Override
     public void setup(ServerFeatureContext featureContext) {
+        RotorParts parts = openParts();
+        Rotation rotation = parts.rotation();
+        Wire wire = parts.wire();
         ReplicaService status = new ReplicaService(rotation.lifecycle(), rotation.leakReport(), wire::stuck,
                                                    wire::openConnections, () -> Optional.ofNullable(warmedUp),
-                                                   departure.mode());
-        featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(status));
-        if (adminPort.isPresent()) {
+                                                   parts.departure().mode());
+        featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(parts, status));
+        if (config.web().adminPort().isPresent()) {
             featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status)
-                    .register(METRICS_PATH, new MetricsEndpoint(registry));
-            observeGate.adminFilter().ifPresent(featureContext.socket(ADMIN_SOCKET).httpRouting()::addFilter);
+                    .register(METRICS_PATH, new MetricsEndpoint(parts.registry()));
+            parts.observeGate().adminFilter().ifPresent(featureContext.socket(ADMIN_SOCKET).httpRouting()::addFilter);
         }
-        if (worker.supervised()) {
+        if (config.worker().supervised()) {
             featureContext.socket(WORKER_SOCKET).httpRouting().register("/observe/replica", status);
         }
     }
 
+    /**
+     * Open the parts now rather than while the server is built ({@link #setup}): for an
+     * application that builds its own parts over Rotor's ({@link #redis()}, {@link #identity()},
+     * {@link #lifecycle()}) before it builds the server. Opens, in order: the stop signals'
+     * handlers (when handled), Redis (when configured), the wire, the rotation with its triggers
+     * and fleet gate, departure, admission, the door to {@code /observe}, and their meters.
+     * Nothing starts ticking or listening until the server has started. Calling it again does
+     * nothing.
+     *
+     * @return this feature
+     */
+    public RotorFeature open() {
+        openParts();
+        return this;
+    }
+
+    private RotorParts openParts() {
+        RotorParts p = parts;
+        if (p != null) {
+            return p;
+        }
+        opening.lock();
+        try {
+            if (parts == null) {
+                parts = new RotorParts(config, chosenRegistry == null ? Metrics.globalRegistry() : chosenRegistry,
+                                       nanoClock, wallClock, exit, handleSignals);
+            }
+            return parts;
+        } finally {
+            opening.unlock();
+        }
+    }
+
+    /** @return the open parts; the accessors that hand them out need them open */
+    private RotorParts parts() {
+        RotorParts p = parts;
+        if (p == null) {
+            throw new IllegalStateException("Rotor's parts are not open yet: the server opens them while it is built "
+                                                    + "(RotorFeature.setup), or call RotorFeature.open() first");
+        }
+        return p;
+    }
+
     /** Admission and counting before every public route, and the lifecycle tied to the server. */
     private final class PublicRoutes implements HttpFeature, Weighted {
+        private final RotorParts parts;
         private final ReplicaService status;
 
-        private PublicRoutes(ReplicaService status) {
+        private PublicRoutes(RotorParts parts, ReplicaService status) {
+            this.parts = parts;
             this.status = status;
         }
 
@@ -291,28 +263,29 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         public void setup(HttpRouting.Builder routing) {
             // admission first: a request it rejects never counts toward the quota
             // admission runs the counting filter itself, permit in hand: one filter in the chain
-            CountingFilter counting = new CountingFilter(rotation.lifecycle(), perCountedRequest);
+            CountingFilter counting = new CountingFilter(parts.rotation().lifecycle(), perCountedRequest);
             // the door to /observe before admission: probes are bounded apart, operator paths
             // refused; door, admission and counting are one filter in Helidon's chain
-            routing.addFilter(observeGate.publicFilter(admission.filter(counting::count)));
-            if (adminPort.isEmpty()) {
-                routing.register("/observe/replica", status).register(METRICS_PATH, new MetricsEndpoint(registry));
+            routing.addFilter(parts.observeGate().publicFilter(parts.admission().filter(counting::count)));
+            if (config.web().adminPort().isEmpty()) {
+                routing.register("/observe/replica", status).register(METRICS_PATH, new MetricsEndpoint(parts.registry()));
             }
         }
 
         @Override
         public void afterStart(WebServer webServer) {
             server = webServer;
-            if (worker.supervised()) {
+            if (config.worker().supervised()) {
                 Listeners.listening(webServer);
             }
-            closeables.push(() -> stopServer(webServer));
-            wire.start();
+            parts.closeWhenLeaving(() -> stopServer(webServer, parts.wire()));
+            parts.wire().start();
+            Rotation rotation = parts.rotation();
             rotation.start();
-            warmUp(webServer);
+            warmUp(webServer, parts.observeGate());
             rotation.beforeServing();
             rotation.lifecycle().serving();
-            signals.ifPresent(s -> s.serving(RotorFeature.this::terminate));
+            parts.signals().ifPresent(s -> s.serving(RotorFeature.this::terminate));
         }
 
         @Override
@@ -326,15 +299,16 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
      * port's new connections), answer every connection it accepted, let idle keep-alive ones go,
      * then stop the server; within the drain timeout. Anything else: Helidon's stop.
      */
-    private void stopServer(WebServer webServer) throws InterruptedException {
-        if (worker.supervised() && Listeners.stopAccepting(webServer)) {
+    private void stopServer(WebServer webServer, Wire wire) throws InterruptedException {
+        Duration drainTimeout = config.lifecycle().drainTimeout();
+        if (config.worker().supervised() && Listeners.stopAccepting(webServer)) {
             long deadline = nanoClock.getAsLong() + drainTimeout.toNanos();
             while (wire.openConnections() > 0 && nanoClock.getAsLong() < deadline) {
                 wire.closeIdle(IDLE_BEFORE_CLOSE);
                 Thread.sleep(10);
             }
             if (wire.openConnections() > 0) {
-                LOG.log(Level.WARNING, "replica " + id + " stops with " + wire.openConnections()
+                LOG.log(Level.WARNING, "replica " + config.id() + " stops with " + wire.openConnections()
                         + " connections still open after the drain timeout " + drainTimeout);
             }
         }
@@ -342,19 +316,21 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     }
 
     /** The warm-up ({@link WarmUp}): the replica's own requests, before its readiness turns 200. */
-    private void warmUp(WebServer webServer) {
+    private void warmUp(WebServer webServer, ObserveGate observeGate) {
+        WarmUpConfig warmUp = config.warmUp();
         if (warmUp.requests() == 0) {
-            LOG.log(Level.INFO, "replica " + id + " no warm-up (" + warmUp.whyNone() + ")");
+            LOG.log(Level.INFO, "replica " + config.id() + " no warm-up (" + warmUp.whyNone() + ")");
             return;
         }
         // a worker warms itself up on its own socket: the shared port would spread the warm-up
         // over every worker of the container
-        InetSocketAddress target = worker.supervised()
+        InetSocketAddress target = config.worker().supervised()
                 ? new InetSocketAddress("127.0.0.1", webServer.port(WORKER_SOCKET))
-                : new InetSocketAddress(WarmUp.loopbackFor(host), webServer.port(observeSocket()));
+                : new InetSocketAddress(WarmUp.loopbackFor(config.web().host()), webServer.port(observeSocket()));
         WarmUp.Result result = WarmUp.run(warmUp, target, observeGate.authorization());
         warmedUp = result;
         String done = result.answered() + " requests to " + WarmUp.PATH + " in " + result.took().toMillis() + " ms";
+        String id = config.id();
         result.stopped().ifPresentOrElse(
                 why -> LOG.log(Level.WARNING, "replica " + id + " warm-up stopped after " + done + " (" + why
                         + "); serving all the same"),
@@ -362,66 +338,83 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
     }
 
     /**
-     * Close this part when the replica leaves, before the ones created earlier (so an
+     * Close this part when the replica leaves, before the ones opened earlier (so an
      * application's store that writes to Redis on close still has Redis).
      *
      * @param part the application's part
+     * @throws IllegalStateException before the parts are open ({@link #open()})
      */
     public void closeWhenLeaving(AutoCloseable part) {
-        closeables.push(part);
+        parts().closeWhenLeaving(part);
     }
 
     /**
      * @param hook work for the moment the orchestrator may kill the process without warning
      *             (liveness mode), such as writing what a shared store lacks
+     * @throws IllegalStateException before the parts are open ({@link #open()})
      */
     public void beforeRestart(Runnable hook) {
-        departure.beforeRestart(hook);
+        parts().departure().beforeRestart(hook);
     }
 
     /** SIGTERM: drain (readiness down, in-flight requests finish), then stop and exit 0. */
     public void terminate() {
-        rotation.lifecycle().terminate();
+        lifecycle().terminate();
     }
 
     /** @return this replica's id (logs, metrics, {@code /observe/replica}) */
     public String id() {
-        return id;
+        return config.id();
     }
 
-    /** @return the shared Redis client, when {@code REDIS_URL} is set */
+    /**
+     * @return the shared Redis client, when {@code REDIS_URL} is set
+     * @throws IllegalStateException before the parts are open ({@link #open()})
+     */
     public Optional<SharedRedis> redis() {
-        return redis;
+        return parts().redis();
     }
 
     /** @return the prefix of every Redis key this service's replicas share, {@code rotor:<service>:} */
     public String redisNamespace() {
-        return redisNamespace;
+        return config.fleet().redisNamespace();
     }
 
-    /** @return who the caller is, as admission sees it (trusted proxies only) */
+    /**
+     * @return who the caller is, as admission sees it (trusted proxies only)
+     * @throws IllegalStateException before the parts are open ({@link #open()})
+     */
     public ClientIdentity identity() {
-        return admission.identity();
+        return parts().admission().identity();
     }
 
-    /** @return everything that decides when and how this replica rotates */
+    /**
+     * @return everything that decides when and how this replica rotates
+     * @throws IllegalStateException before the parts are open ({@link #open()})
+     */
     public Rotation rotation() {
-        return rotation;
+        return parts().rotation();
     }
 
-    /** @return the lifecycle */
+    /**
+     * @return the lifecycle
+     * @throws IllegalStateException before the parts are open ({@link #open()})
+     */
     public ReplicaLifecycle lifecycle() {
-        return rotation.lifecycle();
+        return parts().rotation().lifecycle();
     }
 
     /** @return the server's settings as the feature read them ({@code server} node, admin port) */
     public WebConfig web() {
-        return web;
+        return config.web();
     }
 
-    /** @return the meter registry every part registers with (the one {@code /observe/metrics} serves) */
+    /**
+     * @return the meter registry every part registers with (the one {@code /observe/metrics} serves)
+     * @throws IllegalStateException before the parts are open ({@link #open()})
+     */
     public MeterRegistry registry() {
-        return registry;
+        return parts().registry();
     }
 
     /** @return the monotonic clock every part reads */
@@ -441,7 +434,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
 
     /** @return the name of the socket that serves {@code /observe} */
     public String observeSocket() {
-        return adminPort.isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
+        return config.web().adminPort().isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME;
     }
 
     @Override
@@ -459,27 +452,16 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         return WEIGHT;
     }
 
-    /** Stop the server and close every part in reverse order of creation, without exiting. */
+    /**
+     * Stop the server and close every part in reverse order of opening, without exiting; nothing
+     * when the parts were never opened.
+     */
     @Override
     public void close() {
-        closeAll();
-    }
-
-    private void closeAll() {
-        while (!closeables.isEmpty()) {
-            AutoCloseable c = closeables.pop();
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "failed to close " + c + ": " + e.getMessage(), e);
-            }
+        RotorParts p = parts;
+        if (p != null) {
+            p.close();
         }
-    }
-
-    private static String randomId() {
-        byte[] bytes = new byte[3];
-        new SecureRandom().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
     }
 
     /** The less common choices. */
@@ -548,7 +530,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         }
 
         /**
-         * @return the feature, its parts built (Redis, the wire, the rotation, admission)
+         * @return the feature, its settings read and validated; nothing is opened yet (see
+         *         {@link RotorFeature#open()})
          * @throws dev.rotor.config.InvalidSettingException when a setting cannot be used
          */
         public RotorFeature build() {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import dev.rotor.web.ApiException;
 import dev.rotor.web.BufferedBody;
@@ -125,16 +126,29 @@ public final class Wire implements AutoCloseable {
      * comes here from its first moment (a second selector would make Helidon read before it
      * picks one, and a silent connection would then belong to nobody).
      *
+     * <p>Called while the server builder is configured, before the wire exists: the selector
+     * installed here reaches the wire through {@code wire} when Helidon first asks it anything,
+     * which is while it builds the listeners, after every server feature's setup (where Rotor
+     * opens the wire).
+     *
      * @param server the server builder
      * @param http1  the HTTP/1.1 settings (size limits) to serve with
+     * @param wire   the wire, once it is open
      */
-    public void configure(WebServerConfig.Builder server, Http1Config.Builder http1) {
-        FramingRules rules = new FramingRules(nanoClock, requestIds);
-        Http1Config http1Config = http1.addReceiveListener(rules).addSendListener(rules).build();
-        Http1ConnectionSelector http = Http1ConnectionSelector.builder().config(http1Config).build();
+    public static void configure(WebServerConfig.Builder server, Http1Config.Builder http1, Supplier<Wire> wire) {
         server.protocolsDiscoverServices(false)
                 .protocols(List.of())
-                .addConnectionSelector(new Selector(http));
+                .addConnectionSelector(new LateSelector(() -> wire.get().selector(http1)));
+    }
+
+    /**
+     * @param http1 the HTTP/1.1 settings, left as they are: the framing rules go on a copy
+     * @return a selector that hands each new connection to the wire
+     */
+    private ServerConnectionSelector selector(Http1Config.Builder http1) {
+        FramingRules rules = new FramingRules(nanoClock, requestIds);
+        Http1Config http1Config = Http1Config.builder().from(http1).addReceiveListener(rules).addSendListener(rules).build();
+        return new Selector(Http1ConnectionSelector.builder().config(http1Config).build());
     }
 
     /** Start the watchdog. */
