@@ -48,11 +48,15 @@ final class WatchedContext implements ConnectionContext {
         this.delegate = delegate;
         this.watch = new ConnectionWatch(this, nanoClock.getAsLong(), ids);
         HelidonSocket socket = delegate.serverSocket();
+        // what Helidon's own reader already holds: with more than one selector on the listener
+        // (a host's, or a test server's copy of ours) Helidon reads the first bytes to pick one
+        DataReader identified = delegate.dataReader();
         // the same supplier Helidon's own reader uses (ConnectionHandler), plus the watch
         this.reader = new DataReader(() -> {
             byte[] bytes;
             try {
-                bytes = socket.get();
+                int held = identified.available();
+                bytes = held > 0 ? identified.readBytes(held) : socket.get();
             } catch (UncheckedIOException e) {
                 throw new ServerConnectionException("Failed to get data from socket", e);
             }

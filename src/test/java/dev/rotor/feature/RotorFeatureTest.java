@@ -8,31 +8,58 @@ import dev.rotor.lifecycle.ReplicaState;
 import dev.rotor.support.Await;
 
 import io.helidon.config.Config;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webclient.http1.Http1ClientResponse;
-import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 /**
- * The feature on a bare Helidon server that knows nothing of Rotor but one {@code update}, in
- * process: a hello route, counted toward the quota; the probes and {@code /observe} never
- * counted; at the quota readiness turns 503 at once, requests that still arrive are served, and
- * once drained (liveness mode) liveness turns 503.
+ * The feature on a bare Helidon server that knows nothing of Rotor but one {@code update}, as
+ * Helidon's {@code @ServerTest} builds it (a real socket): a hello route, counted toward the
+ * quota; the probes and {@code /observe} never counted; at the quota readiness turns 503 at once,
+ * requests that still arrive are served, and once drained (liveness mode) liveness turns 503.
+ * Building and adding the feature opens nothing; the server's build does.
+ *
+ * <p>This extension copies the default listener's settings out and back in after
+ * {@code @SetUpServer} ({@code HelidonServerJunitExtension.addRouting}, 4.5.0:
+ * {@code ListenerConfig.builder().from(builder)}, then {@code builder.from(listener)}), and the
+ * generated {@code from} appends lists: the wire's connection selector ends up on the listener
+ * twice. With two selectors Helidon reads a connection's first bytes itself to pick one
+ * ({@code ConnectionHandler.identifyConnection}); the wire used to read past them, so every
+ * request waited for its request line until the header deadline closed the connection (the
+ * earlier "hang"). The wire now takes over what Helidon read ({@code WatchedContext}); what
+ * remains different here is only that a connection that never sends a byte waits in Helidon's
+ * read, before the wire's header deadline applies, so silent connections are tested on a plain
+ * server ({@code HostileClientsIT}).
  */
+@ServerTest
 class RotorFeatureTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final MeterRegistry REGISTRY = Metrics.createMeterRegistry();
     private static RotorFeature rotor;
-    private static WebServer server;
-    private static Http1Client client;
+    private static int rotorMetersOnceConfigured;
+    private static boolean partsOpenOnceConfigured;
+    private final Http1Client client;
 
-    @BeforeAll
-    static void start() {
+    RotorFeatureTest(Http1Client client) {
+        this.client = client;
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
         Config config = ConfigLoader.load(Map.of(), Map.of("server.port", "0",
                                                            "server.host", "127.0.0.1",
                                                            "rotor.lifecycle.max-requests", "3",
@@ -40,21 +67,33 @@ class RotorFeatureTest {
                                                            "rotor.lifecycle.drain-period", "PT0S",
                                                            "rotor.warmup.requests", "0",
                                                            "rotor.fleet.leak-report", "false"));
-        rotor = RotorFeature.builder(config).handleSignals(false).exit(status -> { }).build();
-        // as an application does it: its server node, the one line, its own routes
-        server = WebServer.builder()
-                .config(config.get("server"))
-                .update(rotor)
-                .routing(routing -> routing.get("/hello", (req, res) -> res.send("hello")))
-                .build()
-                .start();
-        client = Http1Client.builder().baseUri("http://127.0.0.1:" + server.port()).build();
+        rotor = RotorFeature.builder(config).handleSignals(false).exit(status -> { }).meterRegistry(REGISTRY).build();
+        // as an application does it: the one line
+        server.update(rotor);
+        rotorMetersOnceConfigured = REGISTRY.meters(m -> m.id().name().startsWith("rotor.")).size();
+        try {
+            rotor.lifecycle();
+            partsOpenOnceConfigured = true;
+        } catch (IllegalStateException notOpen) {
+            partsOpenOnceConfigured = false;
+        }
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder routing) {
+        routing.get("/hello", (req, res) -> res.send("hello"));
     }
 
     @AfterAll
     static void close() {
-        client.closeResource();
         rotor.close();
+    }
+
+    @Test
+    void buildingAndAddingTheFeatureOpensNothingBuildingTheServerDoes() {
+        assertThat("no part open once the builder has the feature", partsOpenOnceConfigured, is(false));
+        assertThat("no meter registered once the builder has the feature", rotorMetersOnceConfigured, is(0));
+        assertThat("the server's build opened them", REGISTRY.meters(m -> m.id().name().startsWith("rotor.")), not(empty()));
     }
 
     @Test

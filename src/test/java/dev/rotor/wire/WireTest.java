@@ -1,11 +1,20 @@
 package dev.rotor.wire;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-
+import io.helidon.common.buffers.BufferData;
 import io.helidon.metrics.api.Metrics;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientResponse;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.spi.ServerConnection;
+import io.helidon.webserver.spi.ServerConnectionSelector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-/** The request deadline and stuck-work count, driven by a fake clock. */
+/**
+ * The request deadline and stuck-work count, driven by a fake clock; and, on a real socket, the
+ * connection handed to the wire whole when Helidon reads first.
+ */
 class WireTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
@@ -83,5 +95,45 @@ class WireTest {
                              -1, now::get, Metrics.globalRegistry());
         assertThat(fast.tick(), is(Duration.ofMillis(50)));
         fast.close();
+    }
+
+    @Test
+    void aRequestReachesTheWireWhenHelidonReadsItsFirstBytesToPickASelector() {
+        // with a second selector on the listener (a host's, or the copy @ServerTest makes of the
+        // wire's) Helidon reads the first bytes itself before it hands the connection over
+        ServerConnectionSelector another = new ServerConnectionSelector() {
+            @Override
+            public int bytesToIdentifyConnection() {
+                return 0;
+            }
+
+            @Override
+            public Support supports(BufferData data) {
+                return Support.UNSUPPORTED;
+            }
+
+            @Override
+            public Set<String> supportedApplicationProtocols() {
+                return Set.of();
+            }
+
+            @Override
+            public ServerConnection connection(ConnectionContext ctx) {
+                throw new IllegalStateException("never picked");
+            }
+        };
+        WebServerConfig.Builder builder = WebServer.builder().host("127.0.0.1").port(0)
+                .routing(r -> r.get("/", (req, res) -> res.send("ok")));
+        Wire.configure(builder, Http1Config.builder(), () -> wire);
+        builder.addConnectionSelector(another);
+        WebServer server = builder.build().start();
+        Http1Client client = Http1Client.builder().baseUri("http://127.0.0.1:" + server.port()).build();
+        try (Http1ClientResponse res = client.get("/").request()) {
+            assertThat(res.as(String.class), is("ok"));
+            assertThat("the request line reached the wire's watch", wire.openConnections(), is(1));
+        } finally {
+            client.closeResource();
+            server.stop();
+        }
     }
 }
