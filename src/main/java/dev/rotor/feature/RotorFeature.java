@@ -61,7 +61,9 @@ import io.helidon.webserver.spi.ServerFeature;
  *     feature, the admin socket. Those reach the parts only once the server is built.</li>
  *     <li>{@link #setup}, which Helidon calls while it builds the server, opens the parts
  *     ({@link #open()}: the stop signals' handlers, Redis, the wire, the rotation, departure,
- *     admission) and registers the filters and {@code /observe/replica}.</li>
+ *     admission) and registers the filters and {@code /observe/replica}. A stop signal before
+ *     this ends the JVM the default way (nothing has been served); from here on it is kept and
+ *     answered with the drain once the replica serves.</li>
  *     <li>Once the server listens the lifecycle starts: the wire's watchdog, the triggers, the
  *     warm-up, then serving. When the replica leaves, the server stops and every part closes
  *     in reverse order of opening.</li>
@@ -71,9 +73,15 @@ import io.helidon.webserver.spi.ServerFeature;
  * the server is built: {@code Replica} does, for its sessions and its routes. It hands its parts
  * to {@link #closeWhenLeaving} so that they close before the ones they use (Redis last).
  *
- * <p>It switches off Helidon's discovery of server features on the server it joins, because it
- * brings its own observe feature (health with the lifecycle's checks, metrics) and a discovered
- * one would serve the same paths with the defaults; add any other feature explicitly.
+ * <p>It leaves the host's other server features alone: Helidon still discovers and configures
+ * them. Rotor brings its own observe feature (health with the lifecycle's checks), named
+ * {@code observe} like Helidon's: Helidon adds a discovered or configured feature only when none
+ * of the same type and name was added to the builder, so a discovered observe feature, and a
+ * {@code server.features.observe} section, give way to Rotor's (Helidon's {@code ProvidedUtil}).
+ * The one case left: an application that also adds an observe feature by hand has two, both set
+ * up on the same paths, so {@code /observe} is best left to Rotor's. What it does take over is
+ * the public listener's protocol selection: the wire's HTTP/1.1 selector is the only one there
+ * (Helidon's protocol discovery is off on that listener), see {@link dev.rotor.wire.Wire#configure}.
  */
 public final class RotorFeature implements ServerFeature, Weighted, Consumer<WebServerConfig.Builder>, AutoCloseable {
     /**
@@ -147,8 +155,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
         WorkerConfig worker = config.worker();
         Duration drainTimeout = config.lifecycle().drainTimeout();
         String observeSocket = observeSocket();
-        server.featuresDiscoverServices(false)
-                .addFeature(this)
+        server.addFeature(this)
                 .addFeature(ObserveFeature.builder()
                                     .observersDiscoverServices(false)
                                     .addObserver(HealthObserver.builder()
