@@ -1,6 +1,7 @@
 package dev.rotor.feature;
 
 import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -65,7 +66,10 @@ public final class Rotation implements AutoCloseable {
         Triggers triggers = Triggers.build(lc, stuck, random, nanoClock);
         RotationGate fleetGate = RotationLease.gate(redis, fleet, id, nanoClock);
         RotationGate gate = local == RotationGate.OPEN ? fleetGate : RotationGate.both(local, fleetGate);
-        ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lc, triggers, leaving, gate, handover, nanoClock, wallClock);
+        // the replica's age counts from the JVM's start, not from here (seconds later under load)
+        java.time.Duration uptime = java.time.Duration.ofMillis(ManagementFactory.getRuntimeMXBean().getUptime());
+        ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lc, triggers, leaving, gate, handover, uptime, nanoClock,
+                                                          wallClock);
         Optional<LeakReport> report = fleet.leakReport()
                 ? Optional.of(new LeakReport(id, fleet.leakReportTop(), ClassHistogram::take, wallClock))
                 : Optional.empty();

@@ -76,6 +76,27 @@ public final class ReplicaLifecycle {
      */
     public ReplicaLifecycle(String id, LifecycleConfig config, Triggers triggers, Leaving leaving, RotationGate gate,
                             Handover handover, LongSupplier nanoClock, Clock wallClock) {
+        this(id, config, triggers, leaving, gate, handover, Duration.ZERO, nanoClock, wallClock);
+    }
+
+    /**
+     * @param id        replica id used in logs
+     * @param config    lifecycle settings
+     * @param triggers  every trigger, the quota's included ({@link Triggers})
+     * @param leaving   how it leaves once expired, as departure tells it
+     * @param gate      admits the replica into draining (fleet lease, the container's handover lock)
+     * @param handover  who takes over when it drains: the load balancer, or a successor in place
+     * @param startedAgo how long the process had run when this lifecycle was built (the JVM's
+     *                  uptime): the replica's age, and so its minimum and maximum lifetime, counts
+     *                  from the process's start, as the orchestrators count a container's run time
+     *                  (Kubernetes resets its restart back-off after 10 minutes of it, Docker after
+     *                  10 s). Under load the lifecycle was built 1-3.5 s after the JVM started,
+     *                  and counting from then lengthened every rotation by that much
+     * @param nanoClock monotonic clock
+     * @param wallClock wall clock for the times shown to people
+     */
+    public ReplicaLifecycle(String id, LifecycleConfig config, Triggers triggers, Leaving leaving, RotationGate gate,
+                            Handover handover, Duration startedAgo, LongSupplier nanoClock, Clock wallClock) {
         this.id = id;
         this.handover = handover;
         this.config = config;
@@ -84,7 +105,7 @@ public final class ReplicaLifecycle {
         this.policy = new TriggerPolicy(id, config, triggers, gate, nanoClock);
         this.nanoClock = nanoClock;
         this.wallClock = wallClock;
-        this.bornNanos = nanoClock.getAsLong();
+        this.bornNanos = nanoClock.getAsLong() - startedAgo.toNanos();
         this.stateSince = wallClock.instant();
     }
 
@@ -350,7 +371,7 @@ public final class ReplicaLifecycle {
         return inFlight.get();
     }
 
-    /** @return time since this lifecycle was created (process boot, in practice) */
+    /** @return time since the process started (see the constructor's {@code startedAgo}) */
     public Duration age() {
         return Duration.ofNanos(nanoClock.getAsLong() - bornNanos);
     }

@@ -1,5 +1,6 @@
 package dev.rotor.feature;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
@@ -52,6 +54,7 @@ class RotorFeatureTest {
     private static RotorFeature rotor;
     private static int rotorMetersOnceConfigured;
     private static boolean partsOpenOnceConfigured;
+    private static Duration jvmUptimeBeforeBuild;
     private final Http1Client client;
 
     RotorFeatureTest(Http1Client client) {
@@ -67,6 +70,7 @@ class RotorFeatureTest {
                                                            "rotor.lifecycle.drain-period", "PT0S",
                                                            "rotor.warmup.requests", "0",
                                                            "rotor.fleet.leak-report", "false"));
+        jvmUptimeBeforeBuild = Duration.ofMillis(ManagementFactory.getRuntimeMXBean().getUptime());
         rotor = RotorFeature.builder(config).handleSignals(false).exit(status -> { }).meterRegistry(REGISTRY).build();
         // as an application does it: the one line
         server.update(rotor);
@@ -111,6 +115,12 @@ class RotorFeatureTest {
         assertThat("requests that still arrive are served", status("/hello"), is(200));
         Await.equal("liveness once drained", WAIT, () -> status("/observe/health/live"), 503);
         assertThat(rotor.lifecycle().state(), is(ReplicaState.EXPIRED));
+    }
+
+    @Test
+    void theReplicasAgeCountsFromTheJvmsStart() {
+        assertThat("the minimum and maximum lifetime count the process's run time, as orchestrators do",
+                   rotor.lifecycle().age(), greaterThanOrEqualTo(jvmUptimeBeforeBuild));
     }
 
     private int status(String path) {

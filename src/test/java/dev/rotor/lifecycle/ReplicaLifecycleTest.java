@@ -401,6 +401,25 @@ class ReplicaLifecycleTest {
     }
 
     @Test
+    void theMinimumLifetimeCountsFromTheProcessStartNotFromWhenTheLifecycleWasBuilt() {
+        LifecycleConfig config = LifecycleConfig.basic(1, 0, Duration.ofSeconds(10), Duration.ofSeconds(10),
+                                                       Duration.ofSeconds(30));
+        ReplicaLifecycle l = new ReplicaLifecycle("t7", config, Triggers.quota(1, config.rotationCeiling()), EXIT,
+                                                  RotationGate.OPEN, Handover.NONE, Duration.ofSeconds(3), nanos::get,
+                                                  Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        assertThat("the JVM had run 3 s when the lifecycle was built", l.age(), is(Duration.ofSeconds(3)));
+        l.serving();
+        serve(l, 1);
+        advance(Duration.ofSeconds(6));
+        l.tick();
+        assertThat("9 s since the process started", l.state(), is(ReplicaState.SERVING));
+        advance(Duration.ofSeconds(1));
+        l.tick();
+        assertThat("10 s since the process started, 7 s since the lifecycle was built", l.state(),
+                   is(ReplicaState.DRAINING));
+    }
+
+    @Test
     void aStopSignalClosesConnectionsEvenForAWorkerReplacedInPlace() {
         LifecycleConfig config = LifecycleConfig.basic(0, 0, Duration.ZERO, Duration.ofSeconds(10),
                                                        Duration.ofSeconds(30));
