@@ -28,9 +28,10 @@ final class WatchedContext implements ConnectionContext {
     private final ConnectionWatch watch;
     private final DataReader reader;
     /**
-     * Whether this connection's thread is marked as one the wire serves: once is enough (Helidon
-     * serves a connection on one thread for its whole life, and the mark never goes back), and a
-     * thread-local lookup on every read was ~3% of a {@code GET /}'s samples.
+     * Whether the connection's first read is done: its thread is then marked as one the wire
+     * serves (once is enough: Helidon serves a connection on one thread for its whole life, and
+     * the mark never goes back; a thread-local lookup on every read was ~3% of a {@code GET /}'s
+     * samples), and what Helidon's own reader held has been taken over.
      */
     private boolean tracked;
 
@@ -55,8 +56,14 @@ final class WatchedContext implements ConnectionContext {
         this.reader = new DataReader(() -> {
             byte[] bytes;
             try {
-                int held = identified.available();
-                bytes = held > 0 ? identified.readBytes(held) : socket.get();
+                if (tracked) {
+                    bytes = socket.get();
+                } else {
+                    // the first read of the connection: Helidon's reader is read no more once the
+                    // connection is handed over, so it is emptied here or never
+                    int held = identified.available();
+                    bytes = held > 0 ? identified.readBytes(held) : socket.get();
+                }
             } catch (UncheckedIOException e) {
                 throw new ServerConnectionException("Failed to get data from socket", e);
             }
