@@ -3,6 +3,7 @@ package dev.rotor.feature;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,7 +32,7 @@ import dev.rotor.redis.SharedRedis;
  */
 public final class Rotation implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Rotation.class.getName());
-    private static final java.time.Duration TICK = java.time.Duration.ofMillis(50);
+    private static final Duration TICK = Duration.ofMillis(50);
 
     private final ReplicaLifecycle lifecycle;
     private final Triggers triggers;
@@ -67,7 +68,7 @@ public final class Rotation implements AutoCloseable {
         RotationGate fleetGate = RotationLease.gate(redis, fleet, id, nanoClock);
         RotationGate gate = local == RotationGate.OPEN ? fleetGate : RotationGate.both(local, fleetGate);
         // the replica's age counts from the JVM's start, not from here (seconds later under load)
-        java.time.Duration uptime = java.time.Duration.ofMillis(ManagementFactory.getRuntimeMXBean().getUptime());
+        Duration uptime = Duration.ofMillis(ManagementFactory.getRuntimeMXBean().getUptime());
         ReplicaLifecycle lifecycle = new ReplicaLifecycle(id, lc, triggers, leaving, gate, handover, uptime, nanoClock,
                                                           wallClock);
         Optional<LeakReport> report = fleet.leakReport()

@@ -204,13 +204,20 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
                                                    parts.departure().mode());
         featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new PublicRoutes(parts, status));
         if (config.web().adminPort().isPresent()) {
-            featureContext.socket(ADMIN_SOCKET).httpRouting().register("/observe/replica", status)
-                    .register(METRICS_PATH, new MetricsEndpoint(parts.registry()));
+            operatorPaths(featureContext.socket(ADMIN_SOCKET).httpRouting(), parts, status);
             parts.observeGate().adminFilter().ifPresent(featureContext.socket(ADMIN_SOCKET).httpRouting()::addFilter);
         }
         if (config.worker().supervised()) {
             featureContext.socket(WORKER_SOCKET).httpRouting().register("/observe/replica", status);
         }
+    }
+
+    /**
+     * The operator paths on the socket that serves {@code /observe}: the admin socket, or the
+     * public one behind {@link ObserveGate}'s door.
+     */
+    private static void operatorPaths(HttpRouting.Builder routing, RotorParts parts, ReplicaService status) {
+        routing.register("/observe/replica", status).register(METRICS_PATH, new MetricsEndpoint(parts.registry()));
     }
 
     /**
@@ -275,7 +282,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             // refused; door, admission and counting are one filter in Helidon's chain
             routing.addFilter(parts.observeGate().publicFilter(parts.admission().filter(counting::count)));
             if (config.web().adminPort().isEmpty()) {
-                routing.register("/observe/replica", status).register(METRICS_PATH, new MetricsEndpoint(parts.registry()));
+                operatorPaths(routing, parts, status);
             }
         }
 
