@@ -153,7 +153,8 @@ public final class Replica {
                     // port and host come from the server node itself (WebConfig has validated them)
                     .config(config.get("server"))
                     .update(rotor)
-                    .addFeature(AccessLogFeature.create(logging.accessLog(), logging.accessLogQueue(), rotor.identity()::key))
+                    .addFeature(AccessLogFeature.create(logging.accessLog(), logging.accessLogQueue(), rotor.identity()::key)
+                                        .through(rotor::front))
                     .routing(routing -> routing(routing, parts))
                     .build()
                     .start();

@@ -49,7 +49,8 @@ public final class CountingFilter {
         // reading the socket (measured: the connection stays open until the client gives up);
         // HTTP/1.1 says the server closes it after the response, so do that here
         boolean clientCloses = req.headers().contains(HeaderValues.CONNECTION_CLOSE);
-        if (ObservePaths.contains(req.path().path())) {
+        // a request with a permit was admitted as a public one: only one without may be /observe
+        if (permit.isEmpty() && ObservePaths.contains(req.path().path())) {
             chain.proceed();
             closeIfSent(clientCloses, res);
             return;

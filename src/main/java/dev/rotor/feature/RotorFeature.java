@@ -35,6 +35,7 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -279,8 +280,9 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             // admission runs the counting filter itself, permit in hand: one filter in the chain
             CountingFilter counting = new CountingFilter(parts.rotation().lifecycle(), perCountedRequest);
             // the door to /observe before admission: probes are bounded apart, operator paths
-            // refused; door, admission and counting are one filter in Helidon's chain
-            routing.addFilter(parts.observeGate().publicFilter(parts.admission().filter(counting::count)));
+            // refused; door, admission and counting are one filter in the wire's front, outside
+            // Helidon's filter chain (which would cost every request a chain of its own)
+            parts.wire().front(parts.observeGate().publicFilter(parts.admission().filter(counting::count)), WEIGHT);
             if (config.web().adminPort().isEmpty()) {
                 operatorPaths(routing, parts, status);
             }
@@ -349,6 +351,21 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
                 why -> LOG.log(Level.WARNING, "replica " + id + " warm-up stopped after " + done + " (" + why
                         + "); serving all the same"),
                 () -> LOG.log(Level.INFO, "replica " + id + " warmed up its code: " + done));
+    }
+
+    /**
+     * Run {@code filter} for every public request before Rotor's own (the door to
+     * {@code /observe}, admission, counting) when its weight is above this feature's
+     * ({@value #WEIGHT}), after them when below: in front of the public routing, outside
+     * Helidon's filter chain ({@link dev.rotor.wire.Wire#front}). The access log goes here, so
+     * that it sees the requests admission refuses. Before the server is built.
+     *
+     * @param filter the filter
+     * @param weight its place among the front's filters: higher runs first
+     * @throws IllegalStateException before the parts are open ({@link #open()}), or once the server serves
+     */
+    public void front(Filter filter, double weight) {
+        parts().wire().front(filter, weight);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.rotor.logging;
 
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.ObjDoubleConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -10,6 +11,7 @@ import dev.rotor.web.RequestIds;
 
 import io.helidon.common.Weighted;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
@@ -42,7 +44,9 @@ import io.helidon.webserver.spi.ServerFeature;
  * Nothing under {@code /observe} is logged (probes would drown the requests). Requests that
  * Helidon refuses before routing (a malformed request line, headers over the size limit) never
  * reach a filter and are not logged. The feature runs at Helidon's own access-log weight (1000),
- * ahead of the routes' filters (100), so requests that admission rejects (429, 503) are logged.
+ * ahead of the routes' filters (100); with Rotor ({@link #through}) its filter runs in the
+ * wire's front, ahead of the door and admission (900). Either way requests that admission
+ * rejects (429, 503) are logged.
  * Lines are INFO: a {@code LOG_LEVEL} above INFO hides them like every other INFO line.
  * A request hands its line to one writer thread ({@link AccessLogWriter}), which writes lines in
  * batches; the server's stop writes what is still queued.
@@ -58,12 +62,16 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
     private final int queuedLines;
     private final Function<ServerRequest, String> client;
     private final LongSupplier nanoClock;
+    /** Where the filter goes instead of the public routing's filter chain; null = the chain. */
+    private final ObjDoubleConsumer<Filter> front;
 
-    private AccessLogFeature(boolean enabled, int queuedLines, Function<ServerRequest, String> client, LongSupplier nanoClock) {
+    private AccessLogFeature(boolean enabled, int queuedLines, Function<ServerRequest, String> client, LongSupplier nanoClock,
+                             ObjDoubleConsumer<Filter> front) {
         this.enabled = enabled;
         this.queuedLines = queuedLines;
         this.client = client;
         this.nanoClock = nanoClock;
+        this.front = front;
     }
 
     /**
@@ -78,7 +86,19 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
 
     static AccessLogFeature create(boolean enabled, int queuedLines, Function<ServerRequest, String> client,
                                    LongSupplier nanoClock) {
-        return new AccessLogFeature(enabled, queuedLines, client, nanoClock);
+        return new AccessLogFeature(enabled, queuedLines, client, nanoClock, null);
+    }
+
+    /**
+     * The same access log with its filter in front of the public routing rather than in
+     * Helidon's filter chain: Rotor's ({@code RotorFeature#front}), which runs it before
+     * admission, so that refused requests are logged, and spares every request Helidon's chain.
+     *
+     * @param front takes the filter and its weight ({@value #WEIGHT}, before Rotor's)
+     * @return the feature, for {@code WebServerConfig.Builder#addFeature}
+     */
+    public AccessLogFeature through(ObjDoubleConsumer<Filter> front) {
+        return new AccessLogFeature(enabled, queuedLines, client, nanoClock, front);
     }
 
     @Override
@@ -109,7 +129,11 @@ public final class AccessLogFeature implements ServerFeature, Weighted {
 
         @Override
         public void setup(HttpRouting.Builder routing) {
-            routing.addFilter(this::filter);
+            if (front == null) {
+                routing.addFilter(this::filter);
+            } else {
+                front.accept(this::filter, WEIGHT);
+            }
         }
 
         @Override

@@ -45,6 +45,17 @@ public final class ConnectionWatch {
     private boolean started;
     /** New request ids for this connection's requests (its thread only). */
     private final RequestIds.Sequence ids;
+    /** Where the parser is in the request being read; only the connection's thread touches it. */
+    private ParsePhase parsePhase = ParsePhase.NONE;
+
+    /** @return how far the parser got with the request the connection is reading ({@link ParsePhase}) */
+    ParsePhase parsePhase() {
+        return parsePhase;
+    }
+
+    void parsePhase(ParsePhase phase) {
+        parsePhase = phase;
+    }
 
     ConnectionWatch(ConnectionContext ctx, long nowNanos, RequestIds.Sequence ids) {
         this.ctx = ctx;

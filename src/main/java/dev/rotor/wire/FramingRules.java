@@ -46,32 +46,30 @@ final class FramingRules implements Http1ConnectionListener {
 
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-        ParsePhase.set(ParsePhase.PROLOGUE);
+        if (ctx instanceof WatchedContext w) {
+            w.watch().parsePhase(ParsePhase.PROLOGUE);
+        }
     }
 
     @Override
     public void headers(ConnectionContext ctx, Headers headers) {
-        if (ParsePhase.current() != ParsePhase.PROLOGUE) {
+        // the wire's connections only: their context is the wire's
+        if (!(ctx instanceof WatchedContext watched) || watched.watch().parsePhase() != ParsePhase.PROLOGUE) {
             // a response's headers: this listener is registered for both directions, and a
             // response with a body must not put the idle connection under the body deadline
             return;
         }
-        ParsePhase.set(ParsePhase.HEADERS);
-        WatchedContext watched = ctx instanceof WatchedContext w ? w : null;
-        if (watched != null) {
-            // first: a refusal of this header section (below, or Helidon's right after) carries it
-            watched.watch().requestId(requestIds.of(headers, watched.watch().ids()));
-        }
-        boolean body = check(headers);
-        if (watched != null) {
-            watched.watch().headersRead(body, nanoClock);
-        }
+        ConnectionWatch watch = watched.watch();
+        watch.parsePhase(ParsePhase.HEADERS);
+        // first: a refusal of this header section (below, or Helidon's right after) carries it
+        watch.requestId(requestIds.of(headers, watch.ids()));
+        watch.headersRead(check(headers), nanoClock);
     }
 
     @Override
     public void status(ConnectionContext ctx, Status status) {
-        ParsePhase.set(ParsePhase.NONE);
         if (ctx instanceof WatchedContext w) {
+            w.watch().parsePhase(ParsePhase.NONE);
             w.watch().responseStarted(nanoClock.getAsLong());
         }
     }

@@ -7,8 +7,9 @@ package dev.rotor.wire;
  * while parsing bytes the client sent, so it is the client's malformed request, not a bug
  * (Helidon 4.3 to 4.5 report a control character in the method that way).
  *
- * <p>Per thread because Helidon serves each connection on its own virtual thread and reports
- * parse failures on it; the phase goes back to {@link #NONE} when a response starts. A thread
+ * <p>Per connection, and found from its thread, because Helidon serves each connection on its
+ * own virtual thread and reports parse failures on it; the phase goes back to {@link #NONE}
+ * when a response starts. A thread
  * the wire does not serve (the admin port's connections, which share the server's direct
  * handlers) stays {@link #UNTRACKED}: nothing can be concluded there.
  */
@@ -22,11 +23,19 @@ public enum ParsePhase {
     /** the header section is parsed: the request reached framing checks and routing. */
     HEADERS;
 
-    private static final ThreadLocal<ParsePhase> CURRENT = ThreadLocal.withInitial(() -> UNTRACKED);
+    /**
+     * The connection the calling thread serves: set once, on the connection's first read (a
+     * virtual thread serves one connection for its whole life). The phase itself is the
+     * connection's ({@link ConnectionWatch#parsePhase}), kept by the framing listener through
+     * the connection's context, so a request costs no thread-local write; only a failure's
+     * handler, which has no context, looks it up here.
+     */
+    private static final ThreadLocal<ConnectionWatch> CURRENT = new ThreadLocal<>();
 
     /** @return the phase of the request the calling connection thread is reading */
     public static ParsePhase current() {
-        return CURRENT.get();
+        ConnectionWatch watch = CURRENT.get();
+        return watch == null ? UNTRACKED : watch.parsePhase();
     }
 
     /**
@@ -37,14 +46,12 @@ public enum ParsePhase {
         return this == NONE || this == PROLOGUE;
     }
 
-    static void set(ParsePhase phase) {
-        CURRENT.set(phase);
-    }
-
-    /** The calling thread serves a public connection: bytes of a request arrived on it. */
-    static void track() {
-        if (CURRENT.get() == UNTRACKED) {
-            CURRENT.set(NONE);
-        }
+    /**
+     * The calling thread serves {@code watch}'s connection: bytes of a request arrived on it.
+     *
+     * @param watch the connection's watch
+     */
+    static void track(ConnectionWatch watch) {
+        CURRENT.set(watch);
     }
 }

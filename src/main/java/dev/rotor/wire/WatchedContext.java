@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 import dev.rotor.web.RequestIds;
 
@@ -27,6 +28,7 @@ final class WatchedContext implements ConnectionContext {
     private final ConnectionContext delegate;
     private final ConnectionWatch watch;
     private final DataReader reader;
+    private final UnaryOperator<Router> front;
     /**
      * Whether the connection's first read is done: its thread is then marked as one the wire
      * serves (once is enough: Helidon serves a connection on one thread for its whole life, and
@@ -45,8 +47,10 @@ final class WatchedContext implements ConnectionContext {
         return (b >= 'A' && b <= 'Z') || b == '\r' || b == '\n';
     }
 
-    WatchedContext(ConnectionContext delegate, LongSupplier nanoClock, Runnable notHttp, RequestIds.Sequence ids) {
+    WatchedContext(ConnectionContext delegate, LongSupplier nanoClock, Runnable notHttp, RequestIds.Sequence ids,
+                   UnaryOperator<Router> front) {
         this.delegate = delegate;
+        this.front = front;
         this.watch = new ConnectionWatch(this, nanoClock.getAsLong(), ids);
         HelidonSocket socket = delegate.serverSocket();
         // what Helidon's own reader already holds: with more than one selector on the listener
@@ -68,7 +72,7 @@ final class WatchedContext implements ConnectionContext {
                 throw new ServerConnectionException("Failed to get data from socket", e);
             }
             if (!tracked) {
-                ParsePhase.track();
+                ParsePhase.track(watch);
                 tracked = true;
             }
             if (bytes != null && watch.bytesArrived(nanoClock) && !looksLikeHttp(bytes)) {
@@ -107,7 +111,8 @@ final class WatchedContext implements ConnectionContext {
 
     @Override
     public Router router() {
-        return delegate.router();
+        // asked once, when Helidon makes the connection: its routing behind the wire's front
+        return front.apply(delegate.router());
     }
 
     @Override

@@ -38,6 +38,7 @@ import io.helidon.metrics.api.Tag;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
@@ -81,6 +82,7 @@ public final class Wire implements AutoCloseable {
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
     private final RequestIds requestIds;
+    private final Front front = new Front();
     private volatile ScheduledExecutorService watchdog;
 
     /**
@@ -139,6 +141,20 @@ public final class Wire implements AutoCloseable {
         server.protocolsDiscoverServices(false)
                 .protocols(List.of())
                 .addConnectionSelector(new LateSelector(() -> wire.get().selector(http1)));
+    }
+
+    /**
+     * Run {@code filter} for every request of the wire's connections before Helidon's routing,
+     * outside its filter chain ({@link Front}): what Rotor puts in front of every public route
+     * (the door to {@code /observe}, admission, counting; the access log before them), without
+     * the chain Helidon builds per request once a filter is on the routing.
+     *
+     * @param filter the filter: it calls {@code chain.proceed()} to go on, or answers instead
+     * @param weight its place among the front's filters: higher runs first
+     * @throws IllegalStateException once the wire has served a connection
+     */
+    public void front(Filter filter, double weight) {
+        front.add(filter, weight);
     }
 
     /**
@@ -513,7 +529,7 @@ public final class Wire implements AutoCloseable {
             if (!admitConnection()) {
                 return Refused.INSTANCE;
             }
-            WatchedContext watched = new WatchedContext(ctx, nanoClock, notHttp::increment, requestIds.sequence());
+            WatchedContext watched = new WatchedContext(ctx, nanoClock, notHttp::increment, requestIds.sequence(), front::around);
             return new GuardedConnection(http.connection(watched), watched, Wire.this);
         }
     }

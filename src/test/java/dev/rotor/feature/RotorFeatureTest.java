@@ -2,8 +2,11 @@ package dev.rotor.feature;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.rotor.admission.AdmissionFilter;
 import dev.rotor.config.ConfigLoader;
 import dev.rotor.lifecycle.ReplicaState;
 import dev.rotor.support.Await;
@@ -50,6 +53,9 @@ import static org.hamcrest.Matchers.not;
 @ServerTest
 class RotorFeatureTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
+    /** Helidon's per-request filter chain: on a handler's stack once any filter is on the routing. */
+    private static final String HELIDON_CHAIN = "io.helidon.webserver.http.Filters$FilterChainImpl";
+    private static final AtomicInteger CHAINED = new AtomicInteger();
     private static final MeterRegistry REGISTRY = Metrics.createMeterRegistry();
     private static RotorFeature rotor;
     private static int rotorMetersOnceConfigured;
@@ -85,7 +91,17 @@ class RotorFeatureTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        routing.get("/hello", (req, res) -> res.send("hello"));
+        routing.get("/hello", (req, res) -> {
+            // the stack, handler first: admission must run in the wire's front, before Helidon's
+            // routing, so no frame of Helidon's filter chain may sit below (before) admission's;
+            // a feature Helidon discovers here (CORS) may still have a chain of its own above it
+            List<String> frames = StackWalker.getInstance().walk(f -> f.map(StackWalker.StackFrame::getClassName).toList());
+            int admission = frames.lastIndexOf(AdmissionFilter.class.getName());
+            if (admission < 0 || frames.lastIndexOf(HELIDON_CHAIN) > admission) {
+                CHAINED.incrementAndGet();
+            }
+            res.send("hello");
+        });
     }
 
     @AfterAll
@@ -108,6 +124,7 @@ class RotorFeatureTest {
         assertThat(status("/observe/health/started"), is(200));
         assertThat(body("/observe/replica"), containsString("\"served\":2"));
         assertThat("probes and /observe never count", rotor.lifecycle().served(), is(2L));
+        assertThat("admission ran in the wire's front, not in Helidon's filter chain", CHAINED.get(), is(0));
         assertThat(status("/observe/health/ready"), is(200));
 
         assertThat(body("/hello"), is("hello"));

@@ -1,0 +1,203 @@
+package dev.rotor.wire;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.helidon.common.parameters.Parameters;
+import io.helidon.common.uri.UriPath;
+import io.helidon.http.RoutedPath;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.Router;
+import io.helidon.webserver.Routing;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpSecurity;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http1.spi.Http1RoutedUpgrade;
+import io.helidon.webserver.http1.spi.Http1UpgradeResponse;
+import io.helidon.webserver.http1.spi.Http1UpgradeResult;
+import io.helidon.webserver.http1.spi.Http1UpgradeRouting;
+
+/**
+ * What every request on the wire's connections passes before Helidon's routing: filters
+ * ({@link Wire#front}) that run in front of the listener's routing, outside Helidon's filter
+ * chain. A listener with no filter of its own then routes the way bare Helidon does: Helidon
+ * builds its filter chain (a chain, an iterator, a routed path and a second round of error
+ * handling) for every request once any filter exists.
+ *
+ * <p>Each connection asks for its routing once ({@link ConnectionContext#router()}, when
+ * Helidon makes its HTTP/1.1 connection); the wrapped routing is built once per listener.
+ * The filters see the request as Helidon's chain shows it (its path before routing), and an
+ * answer they send or an exception they throw ({@code CloseConnectionException} ends the
+ * connection) means the routing never runs. A handler's exceptions are answered by the
+ * routing's error handlers as before. Requests that upgrade the connection (none here: the
+ * wire serves HTTP/1.1 without upgrades) go to the routing unfiltered.
+ */
+final class Front {
+    private record Weighed(Filter filter, double weight) {
+    }
+
+    /** The last router asked for and its answer: one listener's, nearly always. */
+    private record Wrapped(Router in, Router out) {
+    }
+
+    private final List<Weighed> added = new ArrayList<>();
+    private final Map<Router, Router> routers = new IdentityHashMap<>();
+    private Filter[] filters;
+    private volatile Wrapped last;
+
+    /**
+     * @param filter the filter
+     * @param weight its place: higher runs first (Helidon's order of features)
+     * @throws IllegalStateException once a connection has been routed
+     */
+    synchronized void add(Filter filter, double weight) {
+        if (filters != null) {
+            throw new IllegalStateException("the wire's front filters are added before the server serves");
+        }
+        added.add(new Weighed(filter, weight));
+    }
+
+    /**
+     * @param router a listener's router
+     * @return the same router, its HTTP routing behind the front filters; itself when there are none
+     */
+    Router around(Router router) {
+        Wrapped known = last;
+        if (known != null && known.in() == router) {
+            return known.out();
+        }
+        return wrap(router);
+    }
+
+    private synchronized Router wrap(Router router) {
+        if (filters == null) {
+            filters = added.stream().sorted(Comparator.comparingDouble(Weighed::weight).reversed())
+                    .map(Weighed::filter).toArray(Filter[]::new);
+        }
+        Router wrapped = filters.length == 0 ? router : routers.computeIfAbsent(
+                router, r -> new FrontRouter(r, routing(r.routing(HttpRouting.class, HttpRouting.empty()))));
+        last = new Wrapped(router, wrapped);
+        return wrapped;
+    }
+
+    private HttpRouting routing(HttpRouting routing) {
+        return routing instanceof Http1UpgradeRouting upgrades
+                ? new UpgradingFrontRouting(routing, filters, upgrades)
+                : new FrontRouting(routing, filters);
+    }
+
+    /** The router Helidon built, with its HTTP routing replaced by the front's. */
+    private record FrontRouter(Router delegate, HttpRouting routing) implements Router {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T extends Routing> T routing(Class<T> type, T defaultValue) {
+            return type == HttpRouting.class ? (T) routing : delegate.routing(type, defaultValue);
+        }
+
+        // the server runs the lifecycle on its own router: this one is only handed to connections
+        @Override
+        public void afterStop() {
+            delegate.afterStop();
+        }
+
+        @Override
+        public void beforeStart() {
+            delegate.beforeStart();
+        }
+
+        @Override
+        public List<? extends Routing> routings() {
+            return delegate.routings();
+        }
+    }
+
+    private static class FrontRouting implements HttpRouting {
+        private final HttpRouting delegate;
+        private final Filter[] filters;
+
+        FrontRouting(HttpRouting delegate, Filter[] filters) {
+            this.delegate = delegate;
+            this.filters = filters;
+        }
+
+        @Override
+        public void route(ConnectionContext ctx, RoutingRequest req, RoutingResponse res) {
+            // what Helidon's filter chain shows filters as the path; routing replaces it
+            req.path(new UnroutedPath(req.prologue().uriPath()));
+            filter(0, ctx, req, res);
+        }
+
+        private void filter(int index, ConnectionContext ctx, RoutingRequest req, RoutingResponse res) {
+            if (index == filters.length) {
+                delegate.route(ctx, req, res);
+            } else if (!res.hasEntity()) {
+                filters[index].filter(() -> filter(index + 1, ctx, req, res), req, res);
+            }
+        }
+
+        @Override
+        public HttpSecurity security() {
+            return delegate.security();
+        }
+    }
+
+    private static final class UpgradingFrontRouting extends FrontRouting implements Http1UpgradeRouting {
+        private final Http1UpgradeRouting upgrades;
+
+        UpgradingFrontRouting(HttpRouting delegate, Filter[] filters, Http1UpgradeRouting upgrades) {
+            super(delegate, filters);
+            this.upgrades = upgrades;
+        }
+
+        @Override
+        public Http1UpgradeResult routeUpgrade(ConnectionContext ctx, RoutingRequest req, RoutingResponse res,
+                                               Http1UpgradeResponse upgradeResponse, Http1RoutedUpgrade upgrade) {
+            return upgrades.routeUpgrade(ctx, req, res, upgradeResponse, upgrade);
+        }
+    }
+
+    /** A request's path before routing: the whole path, no path parameters. */
+    private record UnroutedPath(UriPath uriPath) implements RoutedPath {
+        private static final Parameters NO_PARAMETERS = Parameters.empty("http/path");
+
+        @Override
+        public String rawPath() {
+            return uriPath.rawPath();
+        }
+
+        @Override
+        public String rawPathNoParams() {
+            return uriPath.rawPathNoParams();
+        }
+
+        @Override
+        public String path() {
+            return uriPath.path();
+        }
+
+        @Override
+        public Parameters matrixParameters() {
+            return uriPath.matrixParameters();
+        }
+
+        @Override
+        public void validate() {
+            uriPath.validate();
+        }
+
+        @Override
+        public Parameters pathParameters() {
+            return NO_PARAMETERS;
+        }
+
+        @Override
+        public RoutedPath absolute() {
+            return new UnroutedPath(uriPath.absolute());
+        }
+    }
+}
