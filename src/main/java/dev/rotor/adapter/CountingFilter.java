@@ -6,6 +6,7 @@ import dev.rotor.admission.Permit;
 import dev.rotor.lifecycle.ReplicaLifecycle;
 import dev.rotor.observe.ObservePaths;
 
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.FilterChain;
@@ -48,7 +49,10 @@ public final class CountingFilter {
         // Helidon 4.3 answers a client's "Connection: close" with the same header but keeps
         // reading the socket (measured: the connection stays open until the client gives up);
         // HTTP/1.1 says the server closes it after the response, so do that here
-        boolean clientCloses = req.headers().contains(HeaderValues.CONNECTION_CLOSE);
+        // the name first (an index lookup): most requests send no Connection header, and the
+        // value check goes through Helidon's list of values
+        boolean clientCloses = req.headers().contains(HeaderNames.CONNECTION)
+                && req.headers().contains(HeaderValues.CONNECTION_CLOSE);
         // a request with a permit was admitted as a public one: only one without may be /observe
         if (permit.isEmpty() && ObservePaths.contains(req.path().path())) {
             chain.proceed();

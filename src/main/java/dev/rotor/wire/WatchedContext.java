@@ -29,6 +29,8 @@ final class WatchedContext implements ConnectionContext {
     private final ConnectionWatch watch;
     private final DataReader reader;
     private final UnaryOperator<Router> front;
+    /** Asked for by every response Helidon makes: kept here rather than asked of the delegate. */
+    private final ListenerContext listenerContext;
     /**
      * Whether the connection's first read is done: its thread is then marked as one the wire
      * serves (once is enough: Helidon serves a connection on one thread for its whole life, and
@@ -51,6 +53,7 @@ final class WatchedContext implements ConnectionContext {
                    UnaryOperator<Router> front) {
         this.delegate = delegate;
         this.front = front;
+        this.listenerContext = delegate.listenerContext();
         this.watch = new ConnectionWatch(this, nanoClock.getAsLong(), ids);
         HelidonSocket socket = delegate.serverSocket();
         // what Helidon's own reader already holds: with more than one selector on the listener
@@ -96,7 +99,7 @@ final class WatchedContext implements ConnectionContext {
 
     @Override
     public ListenerContext listenerContext() {
-        return delegate.listenerContext();
+        return listenerContext;
     }
 
     @Override
