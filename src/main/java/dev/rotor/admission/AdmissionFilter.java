@@ -97,7 +97,8 @@ public final class AdmissionFilter implements Filter {
             return;
         }
         // on the response before anything can answer: every answer to the request carries its id
-        res.header(HeaderValues.create(RequestIds.HEADER, wire.requestId(req.headers())));
+        // cached: written as one array, and kept as it is (Helidon copies a writable header value)
+        res.header(HeaderValues.createCached(RequestIds.HEADER, wire.requestId(req.headers())));
         Optional<Wire.Held> body;
         try {
             body = wire.bufferBody(req, maxPayload);
