@@ -279,10 +279,11 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             // admission first: a request it rejects never counts toward the quota
             // admission runs the counting filter itself, permit in hand: one filter in the chain
             CountingFilter counting = new CountingFilter(parts.rotation().lifecycle(), perCountedRequest);
-            // the door to /observe before admission: probes are bounded apart, operator paths
-            // refused; door, admission and counting are one filter in the wire's front, outside
-            // Helidon's filter chain (which would cost every request a chain of its own)
-            parts.wire().front(parts.observeGate().publicFilter(parts.admission().filter(counting::count)), WEIGHT);
+            // in the wire's front, outside Helidon's filter chain (which would cost every request
+            // a chain of its own): the door to /observe first (probes are bounded apart, operator
+            // paths refused), then admission with counting
+            parts.wire().front(parts.observeGate().publicFilter(), WEIGHT);
+            parts.wire().front(parts.admission().filter(counting::count), WEIGHT);
             if (config.web().adminPort().isEmpty()) {
                 operatorPaths(routing, parts, status);
             }

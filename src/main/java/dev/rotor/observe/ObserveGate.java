@@ -58,25 +58,6 @@ public final class ObserveGate implements AutoCloseable {
         return this::publicDoor;
     }
 
-    /**
-     * The door and the filter after it as one filter in Helidon's chain: a public request that
-     * is not under {@code /observe} goes straight to {@code next}; one the door lets through
-     * goes to {@code next} as well. One filter instead of two spares every request a step of
-     * Helidon's filter chain.
-     *
-     * @param next what follows the door (admission)
-     * @return the door, then {@code next}
-     */
-    public Filter publicFilter(Filter next) {
-        return (chain, req, res) -> {
-            if (ObservePaths.contains(req.path().path())) {
-                publicDoor(() -> next.filter(chain, req, res), req, res);
-            } else {
-                next.filter(chain, req, res);
-            }
-        };
-    }
-
     /** @return the filter for the admin port: present when a token is set */
     public Optional<Filter> adminFilter() {
         return token.map(t -> this::adminDoor);

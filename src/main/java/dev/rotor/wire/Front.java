@@ -17,10 +17,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpSecurity;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
-import io.helidon.webserver.http1.spi.Http1RoutedUpgrade;
-import io.helidon.webserver.http1.spi.Http1UpgradeResponse;
-import io.helidon.webserver.http1.spi.Http1UpgradeResult;
-import io.helidon.webserver.http1.spi.Http1UpgradeRouting;
 
 /**
  * What every request on the wire's connections passes before Helidon's routing: filters
@@ -34,8 +30,8 @@ import io.helidon.webserver.http1.spi.Http1UpgradeRouting;
  * The filters see the request as Helidon's chain shows it (its path before routing), and an
  * answer they send or an exception they throw ({@code CloseConnectionException} ends the
  * connection) means the routing never runs. A handler's exceptions are answered by the
- * routing's error handlers as before. Requests that upgrade the connection (none here: the
- * wire serves HTTP/1.1 without upgrades) go to the routing unfiltered.
+ * routing's error handlers as before. The wire's HTTP/1.1 has no upgrade providers, so no
+ * request is routed as an upgrade, and the wrapped routing offers none.
  */
 final class Front {
     private record Weighed(Filter filter, double weight) {
@@ -52,7 +48,8 @@ final class Front {
 
     /**
      * @param filter the filter
-     * @param weight its place: higher runs first (Helidon's order of features)
+     * @param weight its place: higher runs first (Helidon's order of features); equal weights
+     *               run in the order they were added
      * @throws IllegalStateException once a connection has been routed
      */
     synchronized void add(Filter filter, double weight) {
@@ -80,15 +77,9 @@ final class Front {
                     .map(Weighed::filter).toArray(Filter[]::new);
         }
         Router wrapped = filters.length == 0 ? router : routers.computeIfAbsent(
-                router, r -> new FrontRouter(r, routing(r.routing(HttpRouting.class, HttpRouting.empty()))));
+                router, r -> new FrontRouter(r, new FrontRouting(r.routing(HttpRouting.class, HttpRouting.empty()), filters)));
         last = new Wrapped(router, wrapped);
         return wrapped;
-    }
-
-    private HttpRouting routing(HttpRouting routing) {
-        return routing instanceof Http1UpgradeRouting upgrades
-                ? new UpgradingFrontRouting(routing, filters, upgrades)
-                : new FrontRouting(routing, filters);
     }
 
     /** The router Helidon built, with its HTTP routing replaced by the front's. */
@@ -116,7 +107,7 @@ final class Front {
         }
     }
 
-    private static class FrontRouting implements HttpRouting {
+    private static final class FrontRouting implements HttpRouting {
         private final HttpRouting delegate;
         private final Filter[] filters;
 
@@ -143,21 +134,6 @@ final class Front {
         @Override
         public HttpSecurity security() {
             return delegate.security();
-        }
-    }
-
-    private static final class UpgradingFrontRouting extends FrontRouting implements Http1UpgradeRouting {
-        private final Http1UpgradeRouting upgrades;
-
-        UpgradingFrontRouting(HttpRouting delegate, Filter[] filters, Http1UpgradeRouting upgrades) {
-            super(delegate, filters);
-            this.upgrades = upgrades;
-        }
-
-        @Override
-        public Http1UpgradeResult routeUpgrade(ConnectionContext ctx, RoutingRequest req, RoutingResponse res,
-                                               Http1UpgradeResponse upgradeResponse, Http1RoutedUpgrade upgrade) {
-            return upgrades.routeUpgrade(ctx, req, res, upgradeResponse, upgrade);
         }
     }
 

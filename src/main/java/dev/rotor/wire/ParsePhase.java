@@ -9,9 +9,9 @@ package dev.rotor.wire;
  *
  * <p>Per connection, and found from its thread, because Helidon serves each connection on its
  * own virtual thread and reports parse failures on it; the phase goes back to {@link #NONE}
- * when a response starts. A thread
- * the wire does not serve (the admin port's connections, which share the server's direct
- * handlers) stays {@link #UNTRACKED}: nothing can be concluded there.
+ * when a response starts. A thread the wire does not serve (the admin port's connections,
+ * which share the server's direct handlers) stays {@link #UNTRACKED}: nothing can be
+ * concluded there.
  */
 public enum ParsePhase {
     /** not a connection of the public listener: its failures are what Helidon says they are. */

@@ -150,7 +150,8 @@ public final class Wire implements AutoCloseable {
      * the chain Helidon builds per request once a filter is on the routing.
      *
      * @param filter the filter: it calls {@code chain.proceed()} to go on, or answers instead
-     * @param weight its place among the front's filters: higher runs first
+     * @param weight its place among the front's filters: higher runs first, equal ones in the
+     *               order they were added
      * @throws IllegalStateException once the wire has served a connection
      */
     public void front(Filter filter, double weight) {

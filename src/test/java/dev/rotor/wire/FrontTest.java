@@ -101,6 +101,17 @@ class FrontTest {
     }
 
     @Test
+    void filtersOfEqualWeightRunInTheOrderTheyWereAdded() {
+        wire.front(named("first"), 10);
+        wire.front(named("second"), 10);
+        wire.front(named("third"), 10);
+        start(serving().routing(r -> r.get("/", (req, res) -> res.send("ok"))));
+
+        assertThat(get("/"), is("200 ok"));
+        assertThat(seen, contains("first /", "second /", "third /"));
+    }
+
+    @Test
     void aFilterThatAnswersKeepsTheRoutingAndTheFiltersAfterItOut() {
         wire.front(named("low"), 10);
         wire.front(named("high"), 20);
