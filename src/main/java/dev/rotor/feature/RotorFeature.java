@@ -281,9 +281,8 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             CountingFilter counting = new CountingFilter(parts.rotation().lifecycle(), perCountedRequest);
             // in the wire's front, outside Helidon's filter chain (which would cost every request
             // a chain of its own): the door to /observe first (probes are bounded apart, operator
-            // paths refused), then admission with counting
-            parts.wire().front(parts.observeGate().publicFilter(), WEIGHT);
-            parts.wire().front(parts.admission().filter(counting::count), WEIGHT);
+            // paths refused), then admission with counting, as one filter (one step of the front)
+            parts.wire().front(parts.observeGate().publicFilter(parts.admission().filter(counting::count)), WEIGHT);
             if (config.web().adminPort().isEmpty()) {
                 operatorPaths(routing, parts, status);
             }

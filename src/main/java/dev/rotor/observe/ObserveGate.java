@@ -58,6 +58,27 @@ public final class ObserveGate implements AutoCloseable {
         return this::publicDoor;
     }
 
+    /**
+     * The door and the filter after it as one filter: a public request that is not under
+     * {@code /observe} goes straight to {@code next}; one the door lets through goes to
+     * {@code next} as well. One filter instead of two spares every request a step of the
+     * front it runs in: measured in one interleaved run, two front filters cost a {@code GET /}
+     * ~0.2 µs of CPU more (10.58 against 10.36 µs, more in 7 rounds of 8), about a point of
+     * its throughput against bare Helidon's.
+     *
+     * @param next what follows the door (admission)
+     * @return the door, then {@code next}
+     */
+    public Filter publicFilter(Filter next) {
+        return (chain, req, res) -> {
+            if (ObservePaths.contains(req.path().path())) {
+                publicDoor(() -> next.filter(chain, req, res), req, res);
+            } else {
+                next.filter(chain, req, res);
+            }
+        };
+    }
+
     /** @return the filter for the admin port: present when a token is set */
     public Optional<Filter> adminFilter() {
         return token.map(t -> this::adminDoor);
