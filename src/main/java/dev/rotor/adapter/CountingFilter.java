@@ -61,10 +61,16 @@ public final class CountingFilter {
         }
         // the per-request work first, so that a drain this request triggers sees its effect
         perCountedRequest.run();
-        lifecycle.requestStarted();
         // in flight until admission's permit is released: when the handler returns, or when the
-        // request deadline gives up on a stuck one (one truth for admission, drain and status)
-        permit.ifPresent(p -> p.onRelease(requestFinished));
+        // request deadline gives up on a stuck one (one truth for admission, drain and status);
+        // a lifecycle that counts the permits themselves needs no count of its own
+        boolean own = permit.isEmpty() || !lifecycle.countsPermits();
+        if (own) {
+            lifecycle.requestStarted();
+            permit.ifPresent(p -> p.onRelease(requestFinished));
+        } else {
+            lifecycle.requestAdmitted();
+        }
         boolean closing = !lifecycle.keepsConnections();
         if (closing) {
             res.header(HeaderValues.CONNECTION_CLOSE);

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -28,9 +29,11 @@ public final class Admission implements AutoCloseable {
     private final AdmissionMetrics metrics;
     private final Wire wire;
     private final MalformedRequests malformed;
+    private final IntSupplier permitsHeld;
 
     private Admission(ClientIdentity identity, AdmissionFilter filter, ReplicaCount replicas,
-                      Wire wire, AdmissionMetrics metrics, MalformedRequests malformed) {
+                      Wire wire, AdmissionMetrics metrics, MalformedRequests malformed, IntSupplier permitsHeld) {
+        this.permitsHeld = permitsHeld;
         this.wire = wire;
         this.malformed = malformed;
         this.identity = identity;
@@ -86,7 +89,7 @@ public final class Admission implements AutoCloseable {
         AdmissionFilter filter = new AdmissionFilter(concurrency, rate.map(r -> r), identity, wire, config.maxPayloadSize(),
                                                      malformed);
         return new Admission(identity, filter, replicas, wire, new AdmissionMetrics(registry, concurrency, rate, replicas),
-                             malformed);
+                             malformed, concurrency::inUse);
     }
 
     /**
@@ -110,6 +113,11 @@ public final class Admission implements AutoCloseable {
      */
     public Filter filter(Admitted after) {
         return filter.then(after);
+    }
+
+    /** @return permits held right now: the requests admission has let in and not yet seen finish */
+    public IntSupplier permitsHeld() {
+        return permitsHeld;
     }
 
     /** @return who the caller is, as admission sees it */

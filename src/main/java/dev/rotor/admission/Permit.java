@@ -10,20 +10,23 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * the drain and {@code /observe/replica} always agree on what is in flight.
  *
  * <p>Lock-free: every public request takes one, so adding and releasing are one compare-and-set
- * each on an array of the undo actions ({@code null} once released), a field of the permit
- * itself rather than an atomic object of its own.
+ * each on one field of the permit itself: no action added yet, the one action added (nearly
+ * always the only one: the lifecycle's count), an array of them, or released.
  */
 public final class Permit {
-    private static final AtomicReferenceFieldUpdater<Permit, Runnable[]> ACTIONS =
-            AtomicReferenceFieldUpdater.newUpdater(Permit.class, Runnable[].class, "actions");
+    private static final Object RELEASED = new Object();
+    private static final AtomicReferenceFieldUpdater<Permit, Object> ADDED =
+            AtomicReferenceFieldUpdater.newUpdater(Permit.class, Object.class, "added");
 
-    private volatile Runnable[] actions;
+    private final Runnable release;
+    /** null, a Runnable, a Runnable[] or {@link #RELEASED}. */
+    private volatile Object added;
 
     /**
      * @param release gives the concurrency permit back
      */
     public Permit(Runnable release) {
-        actions = new Runnable[] {release};
+        this.release = release;
     }
 
     /**
@@ -33,14 +36,23 @@ public final class Permit {
      */
     public void onRelease(Runnable action) {
         while (true) {
-            Runnable[] now = actions;
-            if (now == null) {
+            Object now = added;
+            if (now == RELEASED) {
                 action.run();
                 return;
             }
-            Runnable[] more = Arrays.copyOf(now, now.length + 1);
-            more[now.length] = action;
-            if (ACTIONS.compareAndSet(this, now, more)) {
+            Object more;
+            if (now == null) {
+                more = action;
+            } else if (now instanceof Runnable one) {
+                more = new Runnable[] {one, action};
+            } else {
+                Runnable[] all = (Runnable[]) now;
+                Runnable[] grown = Arrays.copyOf(all, all.length + 1);
+                grown[all.length] = action;
+                more = grown;
+            }
+            if (ADDED.compareAndSet(this, now, more)) {
                 return;
             }
         }
@@ -48,9 +60,15 @@ public final class Permit {
 
     /** Give the permit back; only the first call acts. */
     public void release() {
-        Runnable[] all = ACTIONS.getAndSet(this, null);
-        if (all != null) {
-            for (Runnable action : all) {
+        Object all = ADDED.getAndSet(this, RELEASED);
+        if (all == RELEASED) {
+            return;
+        }
+        release.run();
+        if (all instanceof Runnable one) {
+            one.run();
+        } else if (all != null) {
+            for (Runnable action : (Runnable[]) all) {
                 action.run();
             }
         }

@@ -97,6 +97,8 @@ final class RotorParts {
             this.admission = Admission.start(config.admission(), redis, id, config.fleet().redisNamespace(), registry,
                                              wallClock, wire);
             closeables.push(admission);
+            // a request admission lets in is in flight while it holds its permit: one count for both
+            lifecycle.countPermits(admission.permitsHeld());
             this.observeGate = new ObserveGate(config.observe(), config.web().adminPort().isPresent(), lifecycle::started,
                                                lifecycle::ready, lifecycle::live, registry);
             closeables.push(observeGate);

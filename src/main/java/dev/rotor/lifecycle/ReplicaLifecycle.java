@@ -7,10 +7,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,6 +25,11 @@ import java.util.function.LongSupplier;
  */
 public final class ReplicaLifecycle {
     private static final System.Logger LOG = System.getLogger(ReplicaLifecycle.class.getName());
+    /** Room for 16 million requests in flight (the connection cap is far lower), 2^40 served. */
+    private static final int IN_FLIGHT_BITS = 24;
+    private static final long IN_FLIGHT_MASK = (1L << IN_FLIGHT_BITS) - 1;
+    private static final long ONE_SERVED = 1L << IN_FLIGHT_BITS;
+    private static final long ONE_SERVED_ONE_IN_FLIGHT = ONE_SERVED + 1;
 
     private final String id;
     private final LifecycleConfig config;
@@ -35,8 +40,16 @@ public final class ReplicaLifecycle {
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final long bornNanos;
-    private final AtomicLong served = new AtomicLong();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /**
+     * Requests served and in flight, in one word: served above {@link #IN_FLIGHT_BITS}, in flight
+     * below. A request starting adds to both at once and a request finishing takes one off the
+     * second, so that each public request changes one shared counter twice rather than two
+     * counters three times (on a small machine every core writes them, and each write moves
+     * the counter's cache line between cores).
+     */
+    private final AtomicLong counts = new AtomicLong();
+    /** Requests in flight that their admission permits count ({@link #countPermits}); null = none. */
+    private volatile IntSupplier permitsHeld;
     private final ReentrantLock lock = new ReentrantLock();
 
     private volatile ReplicaState state = ReplicaState.STARTING;
@@ -163,8 +176,7 @@ public final class ReplicaLifecycle {
      * A public request arrived: count it toward the quota and as in flight.
      */
     public void requestStarted() {
-        inFlight.incrementAndGet();
-        long n = served.incrementAndGet();
+        long n = counts.addAndGet(ONE_SERVED_ONE_IN_FLIGHT) >>> IN_FLIGHT_BITS;
         // the request that reaches the quota turns readiness down at once; the ticker handles
         // every later evaluation (minimum lifetime, waiting for a rotation slot)
         if (n == quota && state == ReplicaState.SERVING) {
@@ -173,10 +185,40 @@ public final class ReplicaLifecycle {
     }
 
     /**
+     * A public request admitted with a permit of the admission whose permits this lifecycle
+     * counts ({@link #countPermits}): counted toward the quota, and in flight for as long as
+     * its permit is held, with no count of its own to undo.
+     */
+    public void requestAdmitted() {
+        long n = counts.addAndGet(ONE_SERVED) >>> IN_FLIGHT_BITS;
+        if (n == quota && state == ReplicaState.SERVING) {
+            tick();
+        }
+    }
+
+    /**
+     * Count the permits admission holds as requests in flight, rather than counting admitted
+     * requests a second time: the permit is what the drain, {@code /observe/replica} and
+     * admission's own limit all mean by a request in flight (held until the handler returns
+     * or the request deadline gives up on it), and one shared counter per request instead of
+     * two keeps each request's writes to counters that every core shares to the permit's.
+     *
+     * @param held permits held right now
+     */
+    public void countPermits(IntSupplier held) {
+        permitsHeld = held;
+    }
+
+    /** @return whether admitted requests are in flight through their permits ({@link #countPermits}) */
+    public boolean countsPermits() {
+        return permitsHeld != null;
+    }
+
+    /**
      * A public request finished (its response is written).
      */
     public void requestFinished() {
-        inFlight.decrementAndGet();
+        counts.decrementAndGet();
     }
 
     /**
@@ -240,9 +282,9 @@ public final class ReplicaLifecycle {
             switch (state) {
             case STARTING, SERVING -> {
                 startDrain(RotationCause.SIGNAL, config.shutdownDrainPeriod());
-                LOG.log(Level.INFO, "replica " + id + " asked to stop after " + served.get() + " requests in "
+                LOG.log(Level.INFO, "replica " + id + " asked to stop after " + served() + " requests in "
                         + Durations.human(age()) + "; draining: readiness down for " + drainPeriod + ", "
-                        + inFlight.get() + " requests in flight");
+                        + inFlight() + " requests in flight");
             }
             case DRAINING -> {
                 cause = RotationCause.SIGNAL;
@@ -255,7 +297,7 @@ public final class ReplicaLifecycle {
             }
             case EXPIRED -> {
                 cause = RotationCause.SIGNAL;
-                expiry = new Expiry(RotationCause.SIGNAL, false, inFlight.get());
+                expiry = new Expiry(RotationCause.SIGNAL, false, inFlight());
             }
             default -> throw new IllegalStateException(state.name());
             }
@@ -279,7 +321,7 @@ public final class ReplicaLifecycle {
     private Expiry expireIfDrained() {
         long now = nanoClock.getAsLong();
         Duration draining = Duration.ofNanos(now - drainStartNanos);
-        int active = inFlight.get();
+        int active = inFlight();
         boolean timedOut = draining.compareTo(config.drainTimeout()) >= 0;
         if (handsOver()) {
             return handOverIfTakenOver(now, draining, active, timedOut);
@@ -294,9 +336,9 @@ public final class ReplicaLifecycle {
         String how = cause == RotationCause.SIGNAL ? "stopping" : leaving.how();
         if (cut) {
             LOG.log(Level.WARNING, "replica " + id + " drain timed out after " + Durations.human(draining) + " with " + active
-                    + " requests still in flight (" + served.get() + " served); expired: " + how);
+                    + " requests still in flight (" + served() + " served); expired: " + how);
         } else {
-            LOG.log(Level.INFO, "replica " + id + " drained in " + Durations.human(draining) + " (" + served.get()
+            LOG.log(Level.INFO, "replica " + id + " drained in " + Durations.human(draining) + " (" + served()
                     + " served, none in flight); expired: " + how);
         }
         return new Expiry(cause, cut, active);
@@ -317,10 +359,10 @@ public final class ReplicaLifecycle {
         String how = leaving.how();
         if (takenOver) {
             LOG.log(Level.INFO, "replica " + id + " handed over to its successor in " + Durations.human(draining) + " ("
-                    + served.get() + " served, " + active + " in flight finish as it stops accepting); expired: " + how);
+                    + served() + " served, " + active + " in flight finish as it stops accepting); expired: " + how);
         } else {
             LOG.log(Level.WARNING, "replica " + id + " handover timed out after " + Durations.human(draining)
-                    + ": no successor became ready (" + served.get() + " served, " + active
+                    + ": no successor became ready (" + served() + " served, " + active
                     + " in flight); expired: " + how);
         }
         return new Expiry(cause, false, active);
@@ -338,7 +380,8 @@ public final class ReplicaLifecycle {
 
     /** @return what a trigger may see: counts and age, read now */
     public ReplicaView view() {
-        return new ReplicaView(served.get(), quota, age(), inFlight.get());
+        long c = counts.get();
+        return new ReplicaView(c >>> IN_FLIGHT_BITS, quota, age(), inFlight(c));
     }
 
     /** @return replica id */
@@ -358,7 +401,7 @@ public final class ReplicaLifecycle {
 
     /** @return public requests counted so far */
     public long served() {
-        return served.get();
+        return counts.get() >>> IN_FLIGHT_BITS;
     }
 
     /** @return the drawn quota, 0 when off */
@@ -368,7 +411,12 @@ public final class ReplicaLifecycle {
 
     /** @return public requests in flight */
     public int inFlight() {
-        return inFlight.get();
+        return inFlight(counts.get());
+    }
+
+    private int inFlight(long c) {
+        IntSupplier held = permitsHeld;
+        return (int) (c & IN_FLIGHT_MASK) + (held == null ? 0 : held.getAsInt());
     }
 
     /** @return time since the process started (see the constructor's {@code startedAgo}) */

@@ -90,6 +90,46 @@ class ReplicaLifecycleTest {
     }
 
     @Test
+    void admittedRequestsAreInFlightWhileTheirPermitsAreHeld() {
+        ReplicaLifecycle l = lifecycle(2, Duration.ZERO, ExitMode.LIVENESS);
+        java.util.concurrent.atomic.AtomicInteger permits = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(l.countsPermits(), is(false));
+        l.countPermits(permits::get);
+        assertThat(l.countsPermits(), is(true));
+        l.serving();
+        permits.set(1);
+        l.requestAdmitted();
+        l.requestStarted(); // one without a permit counts itself, beside them
+        assertThat(l.served(), is(2L));
+        assertThat(l.inFlight(), is(2));
+        assertThat(l.view().inFlight(), is(2));
+        assertThat("the second request reached the quota", l.state(), is(ReplicaState.DRAINING));
+        l.requestFinished();
+        advance(Duration.ofSeconds(11));
+        l.tick();
+        assertThat("a permit still held keeps the replica draining", l.state(), is(ReplicaState.DRAINING));
+        permits.set(0);
+        l.tick();
+        assertThat(l.state(), is(ReplicaState.EXPIRED));
+        assertThat(expiries, contains(new ReplicaLifecycle.Expiry(RotationCause.QUOTA, false, 0)));
+    }
+
+    @Test
+    void countsOfServedAndInFlightDoNotSpillIntoEachOther() {
+        ReplicaLifecycle l = lifecycle(0, Duration.ZERO, ExitMode.LIVENESS);
+        l.serving();
+        for (int i = 0; i < 1000; i++) {
+            l.requestStarted();
+        }
+        for (int i = 0; i < 1000; i++) {
+            l.requestFinished();
+            l.requestAdmitted();
+        }
+        assertThat(l.served(), is(2000L));
+        assertThat(l.inFlight(), is(0));
+    }
+
+    @Test
     void drainTimeoutCutsAStuckDrain() {
         ReplicaLifecycle l = lifecycle(1, Duration.ZERO, ExitMode.EXIT);
         l.serving();
