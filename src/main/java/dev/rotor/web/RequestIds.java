@@ -66,13 +66,19 @@ public final class RequestIds {
      * @return the client's id when it sent one usable id, else a new one
      */
     public String of(Headers headers, Sequence sequence) {
-        if (headers.contains(HEADER)) {
-            Header sent = headers.get(HEADER);
-            if (sent.valueCount() == 1) {
-                String id = sent.get();
-                if (usable(id, maxLength)) {
-                    return id;
-                }
+        return of(headers.contains(HEADER) ? headers.get(HEADER) : null, sequence);
+    }
+
+    /**
+     * @param sent     the request's {@code X-Request-ID} field; null when it has none
+     * @param sequence where a new id's number comes from: its connection's; null = the shared counter
+     * @return the client's id when it sent one usable id, else a new one
+     */
+    public String of(Header sent, Sequence sequence) {
+        if (sent != null && sent.valueCount() == 1) {
+            String id = sent.get();
+            if (usable(id, maxLength)) {
+                return id;
             }
         }
         return sequence == null ? next() : sequence.next();

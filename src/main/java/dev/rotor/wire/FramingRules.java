@@ -5,6 +5,7 @@ import java.util.function.LongSupplier;
 import dev.rotor.web.RequestIds;
 
 import io.helidon.http.DirectHandler.EventType;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
@@ -34,8 +35,6 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  * whether a body follows, and keeps the {@link ParsePhase} of the connection's thread.
  */
 final class FramingRules implements Http1ConnectionListener {
-    private static final HeaderName EMPTY_NAME = HeaderNames.create("");
-
     private final LongSupplier nanoClock;
     private final RequestIds requestIds;
 
@@ -61,9 +60,41 @@ final class FramingRules implements Http1ConnectionListener {
         }
         ConnectionWatch watch = watched.watch();
         watch.parsePhase(ParsePhase.HEADERS);
+        Fields fields = Fields.of(headers);
         // first: a refusal of this header section (below, or Helidon's right after) carries it
-        watch.requestId(requestIds.of(headers, watch.ids()));
+        watch.requestId(requestIds.of(fields.requestId(), watch.ids()));
+        if (fields.emptyName()) {
+            throw reject("a field line has an empty name");
+        }
         watch.headersRead(check(headers), nanoClock);
+    }
+
+    /**
+     * What one walk over a header section finds among the names Helidon does not know (only
+     * those can be empty or {@code X-Request-ID}). A walk rather than two lookups by name: a
+     * lookup of such a name makes Helidon allocate its map of them, which most requests (a
+     * load balancer's, a benchmark's) never need, and the walk visits the names it knows by
+     * their index bits.
+     *
+     * @param requestId the client's {@code X-Request-ID} field; null when it sent none
+     * @param emptyName whether a field line has an empty name (§5.1: a name is one character at least)
+     */
+    record Fields(Header requestId, boolean emptyName) {
+        static Fields of(Headers headers) {
+            Header requestId = null;
+            boolean emptyName = false;
+            for (Header field : headers) {
+                HeaderName name = field.headerName();
+                if (name.index() < 0) {
+                    if (name.lowerCase().isEmpty()) {
+                        emptyName = true;
+                    } else if (name.equals(RequestIds.HEADER)) {
+                        requestId = field;
+                    }
+                }
+            }
+            return new Fields(requestId, emptyName);
+        }
     }
 
     @Override
@@ -77,14 +108,8 @@ final class FramingRules implements Http1ConnectionListener {
     /**
      * @param headers a request's header section
      * @return whether a body follows (Helidon refuses a malformed length right after this)
-     * @throws RequestException for what Helidon would accept
      */
     static boolean check(Headers headers) {
-        // one lookup, not a walk over every field: a known name is never empty, so an empty one
-        // is among the custom names, which Helidon keeps in a map by name
-        if (headers.contains(EMPTY_NAME)) {
-            throw reject("a field line has an empty name");
-        }
         if (headers.contains(HeaderNames.TRANSFER_ENCODING)) {
             return true;
         }
