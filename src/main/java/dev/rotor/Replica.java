@@ -37,10 +37,13 @@ import dev.rotor.web.ErrorResponses;
 import dev.rotor.web.WebConfig;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.helidon.common.Weighted;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 
 /**
@@ -232,10 +235,12 @@ public final class Replica {
      */
     static void routing(HttpRouting.Builder routing, Parts parts) {
         ErrorResponses.register(routing);
-        // the banner's two rules on the root routing itself, not as a service under "/": a
-        // service route makes Helidon merge path parameters into a new map per request, a cost
-        // that GET / (the busiest route of a load balancer's checks and demos) need not pay
-        new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name()).routing(routing);
+        // the banner's two rules as plain routes, not as a service under "/": a service route
+        // makes Helidon merge path parameters into a new map per request, a cost that GET / (the
+        // busiest route of a load balancer's checks and demos) need not pay; and ahead of every
+        // other route, the operator paths Rotor's feature adds included: Helidon tries routes in
+        // order, and a path of exactly "/" takes nothing from any other
+        routing.addFeature(new FirstRoutes(new BannerService(parts.lifecycle().id(), () -> parts.lifecycle().state().name())));
         routing.register("/api/sessions", new SessionService(parts.sessions(), parts.chat(), parts.chatConfig().timeout()));
         // the caller's own address as admission resolves it: X-Forwarded-For from trusted proxies only
         routing.register("/api/geo", new GeoIpService(parts.geo(), req -> parts.identity().address(req)
@@ -243,6 +248,19 @@ public final class Replica {
                 .orElseGet(() -> req.remotePeer().host())));
         if (parts.demo().endpoints()) {
             routing.register("/demo", new DemoService(parts.demo(), parts.lifecycle().id()));
+        }
+    }
+
+    /** Routes Helidon tries before all others: features of a higher weight are set up first. */
+    private record FirstRoutes(HttpService service) implements HttpFeature, Weighted {
+        @Override
+        public void setup(HttpRouting.Builder routing) {
+            service.routing(routing);
+        }
+
+        @Override
+        public double weight() {
+            return Double.MAX_VALUE;
         }
     }
 
