@@ -23,8 +23,6 @@ import io.helidon.webserver.http.RoutingResponse;
 public final class CountingFilter {
     private final ReplicaLifecycle lifecycle;
     private final Runnable perCountedRequest;
-    /** Built once rather than per request: every permit ends its request's count through it. */
-    private final Runnable requestFinished;
 
     /**
      * @param lifecycle         the replica's lifecycle
@@ -33,7 +31,6 @@ public final class CountingFilter {
     public CountingFilter(ReplicaLifecycle lifecycle, Runnable perCountedRequest) {
         this.lifecycle = lifecycle;
         this.perCountedRequest = perCountedRequest;
-        this.requestFinished = lifecycle::requestFinished;
     }
 
     /**
@@ -61,15 +58,13 @@ public final class CountingFilter {
         }
         // the per-request work first, so that a drain this request triggers sees its effect
         perCountedRequest.run();
-        // in flight until admission's permit is released: when the handler returns, or when the
-        // request deadline gives up on a stuck one (one truth for admission, drain and status);
-        // a lifecycle that counts the permits themselves needs no count of its own
-        boolean own = permit.isEmpty() || !lifecycle.countsPermits();
-        if (own) {
-            lifecycle.requestStarted();
-            permit.ifPresent(p -> p.onRelease(requestFinished));
-        } else {
+        // an admitted request is in flight until its permit is released (the handler returned,
+        // or the request deadline gave up on it): the lifecycle reads the permits held, one truth
+        // for admission, drain and status; only a request without one counts itself in flight
+        if (permit.isPresent()) {
             lifecycle.requestAdmitted();
+        } else {
+            lifecycle.requestStarted();
         }
         boolean closing = !lifecycle.keepsConnections();
         if (closing) {

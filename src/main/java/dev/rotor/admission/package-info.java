@@ -6,8 +6,8 @@
  * dev.rotor.admission.RateLimiter}: Redis when it answers, a local limiter at this replica's
  * share when it does not). {@link dev.rotor.admission.ClientIdentity} decides who the client
  * is, believing {@code X-Forwarded-For} only from trusted proxies. An admitted request holds a
- * {@link dev.rotor.admission.Permit} until its handler returns or its deadline passes; whatever
- * else counts it as in flight (the lifecycle) ends with that permit. Nothing under
+ * {@link dev.rotor.admission.Permit} until its handler returns or its deadline passes; the
+ * lifecycle counts the permits held as its requests in flight. Nothing under
  * {@code /observe} is ever rejected.
  */
 package dev.rotor.admission;

@@ -41,11 +41,11 @@ public final class ReplicaLifecycle {
     private final Clock wallClock;
     private final long bornNanos;
     /**
-     * Requests served and in flight, in one word: served above {@link #IN_FLIGHT_BITS}, in flight
-     * below. A request starting adds to both at once and a request finishing takes one off the
-     * second, so that each public request changes one shared counter twice rather than two
-     * counters three times (on a small machine every core writes them, and each write moves
-     * the counter's cache line between cores).
+     * Requests served and those in flight that count themselves, in one word: served above
+     * {@link #IN_FLIGHT_BITS}, in flight below, so that one write counts a request both ways
+     * (on a small machine every core writes this word, and each write moves its cache line
+     * between cores). A request admission let in adds to served only: its permit counts it in
+     * flight ({@link #countPermits}).
      */
     private final AtomicLong counts = new AtomicLong();
     /** Requests in flight that their admission permits count ({@link #countPermits}); null = none. */
@@ -176,12 +176,7 @@ public final class ReplicaLifecycle {
      * A public request arrived: count it toward the quota and as in flight.
      */
     public void requestStarted() {
-        long n = counts.addAndGet(ONE_SERVED_ONE_IN_FLIGHT) >>> IN_FLIGHT_BITS;
-        // the request that reaches the quota turns readiness down at once; the ticker handles
-        // every later evaluation (minimum lifetime, waiting for a rotation slot)
-        if (n == quota && state == ReplicaState.SERVING) {
-            tick();
-        }
+        counted(counts.addAndGet(ONE_SERVED_ONE_IN_FLIGHT));
     }
 
     /**
@@ -190,8 +185,14 @@ public final class ReplicaLifecycle {
      * its permit is held, with no count of its own to undo.
      */
     public void requestAdmitted() {
-        long n = counts.addAndGet(ONE_SERVED) >>> IN_FLIGHT_BITS;
-        if (n == quota && state == ReplicaState.SERVING) {
+        counted(counts.addAndGet(ONE_SERVED));
+    }
+
+    /** @param c the counts just after a request was counted */
+    private void counted(long c) {
+        // the request that reaches the quota turns readiness down at once; the ticker handles
+        // every later evaluation (minimum lifetime, waiting for a rotation slot)
+        if (c >>> IN_FLIGHT_BITS == quota && state == ReplicaState.SERVING) {
             tick();
         }
     }
@@ -207,11 +208,6 @@ public final class ReplicaLifecycle {
      */
     public void countPermits(IntSupplier held) {
         permitsHeld = held;
-    }
-
-    /** @return whether admitted requests are in flight through their permits ({@link #countPermits}) */
-    public boolean countsPermits() {
-        return permitsHeld != null;
     }
 
     /**

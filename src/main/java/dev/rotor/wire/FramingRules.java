@@ -32,7 +32,7 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  * </ul>
  * It also names the request ({@link RequestIds}: the client's {@code X-Request-ID} or a new
  * one) before anything can refuse it, tells the connection's watch that the headers are in and
- * whether a body follows, and keeps the {@link ParsePhase} of the connection's thread.
+ * whether a body follows, and keeps the connection's {@link ParsePhase}.
  */
 final class FramingRules implements Http1ConnectionListener {
     private final LongSupplier nanoClock;

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.rotor.departure.DepartureConfig;
@@ -92,12 +93,12 @@ class ReplicaLifecycleTest {
     @Test
     void admittedRequestsAreInFlightWhileTheirPermitsAreHeld() {
         ReplicaLifecycle l = lifecycle(2, Duration.ZERO, ExitMode.LIVENESS);
-        java.util.concurrent.atomic.AtomicInteger permits = new java.util.concurrent.atomic.AtomicInteger();
-        assertThat(l.countsPermits(), is(false));
-        l.countPermits(permits::get);
-        assertThat(l.countsPermits(), is(true));
-        l.serving();
+        AtomicInteger permits = new AtomicInteger();
         permits.set(1);
+        assertThat("permits count only once the lifecycle is told to read them", l.inFlight(), is(0));
+        l.countPermits(permits::get);
+        assertThat(l.inFlight(), is(1));
+        l.serving();
         l.requestAdmitted();
         l.requestStarted(); // one without a permit counts itself, beside them
         assertThat(l.served(), is(2L));
