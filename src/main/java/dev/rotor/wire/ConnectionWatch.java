@@ -3,8 +3,6 @@ package dev.rotor.wire;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongSupplier;
 
 import dev.rotor.web.RequestIds;
 
@@ -19,32 +17,42 @@ import io.helidon.webserver.ConnectionContext;
  * the header section is parsed; {@code BODY} while a request's body is still due; {@code HANDLING}
  * while a route runs (the request deadline is watched per request, see {@link RequestWatch});
  * {@code IDLE} between requests on a kept-alive connection (bounded by Helidon's idle timeout).
+ * A phase's start is the watchdog's first look at it, not a clock read by the connection's
+ * thread (see {@link #WORD}): only the accept is read off the clock, once per connection.
  */
 public final class ConnectionWatch {
     /** Where a connection is in its current request. */
     enum Phase { HEADERS, BODY, HANDLING, IDLE, CLOSED }
 
-    private record State(Phase phase, long sinceNanos) {
-    }
+    private static final Phase[] PHASES = Phase.values();
+    /** The phase's ordinal: the low three bits of {@link #word}. */
+    private static final long PHASE_BITS = 0b111;
+    /** Set once the phase's start is known: the fourth bit. */
+    private static final long STAMPED = 0b1000;
+    /**
+     * The start, the clock's nanoseconds shifted up by four: the other bits. Its top four bits
+     * are lost, which leaves differences exact up to 2^59 ns (18 years).
+     */
+    private static final long SINCE_BITS = ~0b1111L;
+    private static final int SINCE_SHIFT = 4;
 
     /**
-     * A route running: no deadline of the connection's own applies (the request's does, per
-     * request), so its start is never read, and one shared state spares every request a clock
-     * read and an allocation.
+     * {@link #word}: the phase and since when, in one long, so that a phase change is one
+     * compare-and-set and no allocation. A phase the connection's thread enters has no start:
+     * the thread never reads the clock. The watchdog stamps it with its own clock the first time
+     * it sees it ({@link #stamp}), so a deadline counts from at most one tick after the phase
+     * began. {@link #request} and {@link #requestId}: written by the connection's thread with
+     * release and read by the watchdog with acquire, which orders what the watchdog needs,
+     * without the full fence a volatile write costs each request.
      */
-    private static final State HANDLING = new State(Phase.HANDLING, 0);
-
-    /**
-     * {@link #request} and {@link #requestId}: written by the connection's thread with release
-     * and read by the watchdog with acquire, which orders what the watchdog needs, without
-     * the full fence a volatile write costs each request (four of them per request here).
-     */
+    private static final VarHandle WORD;
     private static final VarHandle REQUEST;
     private static final VarHandle REQUEST_ID;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WORD = lookup.findVarHandle(ConnectionWatch.class, "word", long.class);
             REQUEST = lookup.findVarHandle(ConnectionWatch.class, "request", RequestWatch.class);
             REQUEST_ID = lookup.findVarHandle(ConnectionWatch.class, "requestId", String.class);
         } catch (ReflectiveOperationException e) {
@@ -53,7 +61,9 @@ public final class ConnectionWatch {
     }
 
     private final ConnectionContext ctx;
-    private final AtomicReference<State> state;
+    /** The phase and since when; see {@link #WORD}. */
+    @SuppressWarnings("unused") // through WORD
+    private volatile long word;
     /** The request its route is running, if any (HTTP/1.1: one at a time); see {@link #REQUEST}. */
     @SuppressWarnings("unused") // through REQUEST
     private RequestWatch request;
@@ -80,18 +90,46 @@ public final class ConnectionWatch {
         parsePhase = phase;
     }
 
+    /**
+     * @param ctx       the connection
+     * @param nowNanos  when it was accepted: its first header deadline counts from then
+     * @param ids       new request ids for its requests
+     */
     ConnectionWatch(ConnectionContext ctx, long nowNanos, RequestIds.Sequence ids) {
         this.ctx = ctx;
         this.ids = ids;
-        this.state = new AtomicReference<>(new State(Phase.HEADERS, nowNanos));
+        this.word = stamped(Phase.HEADERS, nowNanos);
+    }
+
+    private static long stamped(Phase phase, long nowNanos) {
+        return (nowNanos << SINCE_SHIFT) | STAMPED | phase.ordinal();
+    }
+
+    private static long unstamped(Phase phase) {
+        return phase.ordinal();
+    }
+
+    /** @return the phase and since when, as one value for {@link #claim} and {@link #stamp} */
+    long word() {
+        return (long) WORD.getVolatile(this);
+    }
+
+    static Phase phase(long word) {
+        return PHASES[(int) (word & PHASE_BITS)];
+    }
+
+    /** @return whether the watchdog has stamped the phase's start (see {@link #WORD}) */
+    static boolean isStamped(long word) {
+        return (word & STAMPED) != 0;
+    }
+
+    /** @return nanoseconds from the phase's start to {@code nowNanos}; meaningful once stamped */
+    static long elapsed(long word, long nowNanos) {
+        return ((nowNanos << SINCE_SHIFT) - (word & SINCE_BITS)) >> SINCE_SHIFT;
     }
 
     Phase phase() {
-        return state.get().phase();
-    }
-
-    long sinceNanos() {
-        return state.get().sinceNanos();
+        return phase(word());
     }
 
     RequestWatch request() {
@@ -129,11 +167,10 @@ public final class ConnectionWatch {
      *
      * @return whether they are the first bytes of a request
      */
-    boolean bytesArrived(LongSupplier nanoClock) {
-        State s = state.get();
-        if (s.phase() == Phase.IDLE) {
-            // the clock only here: most reads are not a request's first bytes
-            if (state.compareAndSet(s, new State(Phase.HEADERS, nanoClock.getAsLong()))) {
+    boolean bytesArrived() {
+        long w = word();
+        if (phase(w) == Phase.IDLE) {
+            if (WORD.compareAndSet(this, w, unstamped(Phase.HEADERS))) {
                 // the previous request is answered: a refusal of this one must not carry its id
                 REQUEST_ID.setRelease(this, null);
                 return true;
@@ -148,34 +185,46 @@ public final class ConnectionWatch {
     }
 
     /** The header section is parsed; a body, when announced, is due from now. */
-    void headersRead(boolean bodyFollows, LongSupplier nanoClock) {
-        move(bodyFollows ? new State(Phase.BODY, nanoClock.getAsLong()) : HANDLING);
+    void headersRead(boolean bodyFollows) {
+        move(unstamped(bodyFollows ? Phase.BODY : Phase.HANDLING));
     }
 
     /** The whole body is in memory: no more reads are due for this request. */
     void bodyRead() {
-        State s = state.get();
-        if (s.phase() == Phase.BODY) {
-            state.compareAndSet(s, HANDLING);
+        long w = word();
+        if (phase(w) == Phase.BODY) {
+            WORD.compareAndSet(this, w, unstamped(Phase.HANDLING));
         }
     }
 
     /** A response began: the connection waits for the client's next request. */
-    void responseStarted(long nowNanos) {
-        move(new State(Phase.IDLE, nowNanos));
+    void responseStarted() {
+        move(unstamped(Phase.IDLE));
     }
 
     /**
-     * Claim the connection for the watchdog when it is still in {@code expected} since
-     * {@code since}, so that a phase change racing with the deadline wins or loses as a whole.
+     * Stamp a phase the watchdog sees for the first time with its clock: its deadline counts
+     * from now. Lost, harmlessly, when the connection moved on meanwhile.
+     *
+     * @param seen     the word as just read, unstamped
+     * @param nowNanos the watchdog's clock
      */
-    boolean claim(Phase expected, long since, long nowNanos) {
-        State s = state.get();
-        return s.phase() == expected && s.sinceNanos() == since && state.compareAndSet(s, new State(Phase.CLOSED, nowNanos));
+    void stamp(long seen, long nowNanos) {
+        WORD.compareAndSet(this, seen, stamped(phase(seen), nowNanos));
+    }
+
+    /**
+     * Claim the connection for the watchdog when it is still in the phase it was seen in, since
+     * the same moment, so that a phase change racing with the deadline wins or loses as a whole.
+     *
+     * @param seen the word as the watchdog read it
+     */
+    boolean claim(long seen, long nowNanos) {
+        return WORD.compareAndSet(this, seen, stamped(Phase.CLOSED, nowNanos));
     }
 
     void closed(long nowNanos) {
-        state.set(new State(Phase.CLOSED, nowNanos));
+        WORD.setVolatile(this, stamped(Phase.CLOSED, nowNanos));
     }
 
     /**
@@ -207,13 +256,13 @@ public final class ConnectionWatch {
         }
     }
 
-    private void move(State to) {
-        State s;
+    private void move(long to) {
+        long w;
         do {
-            s = state.get();
-            if (s.phase() == Phase.CLOSED) {
+            w = word();
+            if (phase(w) == Phase.CLOSED) {
                 return;
             }
-        } while (!state.compareAndSet(s, to));
+        } while (!WORD.compareAndSet(this, w, to));
     }
 }

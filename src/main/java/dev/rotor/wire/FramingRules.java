@@ -1,7 +1,5 @@
 package dev.rotor.wire;
 
-import java.util.function.LongSupplier;
-
 import dev.rotor.web.RequestIds;
 
 import io.helidon.http.DirectHandler.EventType;
@@ -35,11 +33,9 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  * whether a body follows, and keeps the connection's {@link ParsePhase}.
  */
 final class FramingRules implements Http1ConnectionListener {
-    private final LongSupplier nanoClock;
     private final RequestIds requestIds;
 
-    FramingRules(LongSupplier nanoClock, RequestIds requestIds) {
-        this.nanoClock = nanoClock;
+    FramingRules(RequestIds requestIds) {
         this.requestIds = requestIds;
     }
 
@@ -66,7 +62,7 @@ final class FramingRules implements Http1ConnectionListener {
         if (fields.emptyName()) {
             throw reject("a field line has an empty name");
         }
-        watch.headersRead(check(headers), nanoClock);
+        watch.headersRead(check(headers));
     }
 
     /**
@@ -101,7 +97,7 @@ final class FramingRules implements Http1ConnectionListener {
     public void status(ConnectionContext ctx, Status status) {
         if (ctx instanceof WatchedContext w) {
             w.watch().parsePhase(ParsePhase.NONE);
-            w.watch().responseStarted(nanoClock.getAsLong());
+            w.watch().responseStarted();
         }
     }
 

@@ -11,6 +11,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p>One per admitted request, so it is one object: its state is a field updated in place,
  * not an atomic of its own, and its connection a field that may be null, not an optional.
+ * Its start is the watchdog's first look at it ({@link #stamp}), not a clock read by the
+ * request's thread: the deadline counts from at most one tick after admission.
  */
 public final class RequestWatch {
     private static final int RUNNING = 0;
@@ -21,22 +23,35 @@ public final class RequestWatch {
     private static final AtomicIntegerFieldUpdater<RequestWatch> STATE =
             AtomicIntegerFieldUpdater.newUpdater(RequestWatch.class, "state");
 
-    private final long startNanos;
+    /** What {@link #startNanos} is until the watchdog has seen the request. */
+    static final long UNSTAMPED = Long.MIN_VALUE;
+
+    /** Written by the watchdog only; read by it and by {@code Wire#inFlightSummary}. */
+    private volatile long startNanos = UNSTAMPED;
     /** The connection whose thread runs it; null for a request served off its connection's thread. */
     private final ConnectionWatch connection;
     private final Runnable release;
     private final BooleanSupplier responseSent;
     private volatile int state = RUNNING;
 
-    RequestWatch(long startNanos, ConnectionWatch connection, Runnable release, BooleanSupplier responseSent) {
-        this.startNanos = startNanos;
+    RequestWatch(ConnectionWatch connection, Runnable release, BooleanSupplier responseSent) {
         this.connection = connection;
         this.release = release;
         this.responseSent = responseSent;
     }
 
+    /** @return when the watchdog first saw it; {@link #UNSTAMPED} before */
     long startNanos() {
         return startNanos;
+    }
+
+    /**
+     * The watchdog sees the request for the first time: its deadline counts from now.
+     *
+     * @param nowNanos the watchdog's clock
+     */
+    void stamp(long nowNanos) {
+        startNanos = nowNanos == UNSTAMPED ? nowNanos + 1 : nowNanos;
     }
 
     Optional<ConnectionWatch> connection() {

@@ -78,7 +78,7 @@ final class WatchedContext implements ConnectionContext {
                 ParsePhase.track(watch);
                 tracked = true;
             }
-            if (bytes != null && watch.bytesArrived(nanoClock) && !looksLikeHttp(bytes)) {
+            if (bytes != null && watch.bytesArrived() && !looksLikeHttp(bytes)) {
                 notHttp.run();
                 // not a request line: nothing sensible can be answered (TLS on the plain port, a
                 // port scanner); Helidon would wait for a line end until the header deadline

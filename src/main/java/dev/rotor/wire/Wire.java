@@ -163,7 +163,7 @@ public final class Wire implements AutoCloseable {
      * @return a selector that hands each new connection to the wire
      */
     private ServerConnectionSelector selector(Http1Config.Builder http1) {
-        FramingRules rules = new FramingRules(nanoClock, requestIds);
+        FramingRules rules = new FramingRules(requestIds);
         Http1Config http1Config = Http1Config.builder().from(http1).addReceiveListener(rules).addSendListener(rules).build();
         return new Selector(Http1ConnectionSelector.builder().config(http1Config).build());
     }
@@ -200,7 +200,11 @@ public final class Wire implements AutoCloseable {
     }
 
     /**
-     * Act on every deadline passed at {@code now}.
+     * Act on every deadline passed at {@code now}. A deadline counts from the first scan that
+     * sees its phase or request (the connections' threads never read the clock), so a header,
+     * body or request deadline ends its connection or request less than two
+     * {@link #tick() ticks} after it passed (one for the look that stamps it, one for the look
+     * that finds it past): with the default ticks, a tenth of the shortest deadline at most.
      *
      * @param now monotonic time in nanoseconds
      */
@@ -208,12 +212,18 @@ public final class Wire implements AutoCloseable {
         long header = config.headerTimeout().toNanos();
         long body = config.bodyTimeout().toNanos();
         for (ConnectionWatch c : connections) {
-            ConnectionWatch.Phase phase = c.phase();
-            long since = c.sinceNanos();
-            if (phase == ConnectionWatch.Phase.HEADERS && now - since >= header && c.claim(phase, since, now)) {
+            long seen = c.word();
+            if (!ConnectionWatch.isStamped(seen)) {
+                // a phase begun since the last look: its deadline counts from now
+                c.stamp(seen, now);
+                continue;
+            }
+            ConnectionWatch.Phase phase = ConnectionWatch.phase(seen);
+            long elapsed = ConnectionWatch.elapsed(seen, now);
+            if (phase == ConnectionWatch.Phase.HEADERS && elapsed >= header && c.claim(seen, now)) {
                 headerTimeouts.increment();
                 c.closeSocket();
-            } else if (phase == ConnectionWatch.Phase.BODY && now - since >= body && c.claim(phase, since, now)) {
+            } else if (phase == ConnectionWatch.Phase.BODY && elapsed >= body && c.claim(seen, now)) {
                 bodyTimeouts.increment();
                 String id = c.requestId();
                 c.writeRaw(408, "Request Timeout", ErrorResponses.body("body_timeout", "the request body did not arrive within "
@@ -224,17 +234,27 @@ public final class Wire implements AutoCloseable {
         long request = config.requestTimeout().toNanos();
         for (ConnectionWatch c : connections) {
             RequestWatch r = c.request();
-            if (r != null && now - r.startNanos() >= request && r.timeOut()) {
+            if (r != null && pastDeadline(r, now, request) && r.timeOut()) {
                 c.requestDone(r);
                 timedOut(r, now);
             }
         }
         for (RequestWatch r : requests) {
-            if (now - r.startNanos() >= request && r.timeOut()) {
+            if (pastDeadline(r, now, request) && r.timeOut()) {
                 requests.remove(r);
                 timedOut(r, now);
             }
         }
+    }
+
+    /** @return whether {@code r} is past its deadline; a request seen for the first time is stamped, never past it */
+    private static boolean pastDeadline(RequestWatch r, long now, long timeout) {
+        long start = r.startNanos();
+        if (start == RequestWatch.UNSTAMPED) {
+            r.stamp(now);
+            return false;
+        }
+        return now - start >= timeout;
     }
 
     private void timedOut(RequestWatch r, long now) {
@@ -260,7 +280,8 @@ public final class Wire implements AutoCloseable {
      */
     public RequestWatch watchRequest(Runnable release, BooleanSupplier responseSent) {
         ConnectionWatch c = current.get();
-        RequestWatch r = new RequestWatch(nanoClock.getAsLong(), c, release, responseSent);
+        // no clock read here: the watchdog stamps the request's start when it first sees it
+        RequestWatch r = new RequestWatch(c, release, responseSent);
         // an HTTP/1.1 connection runs one request at a time: the request rides on its connection's
         // watch (the watchdog sees every connection anyway) instead of a shared set that every
         // request would add itself to and remove itself from
@@ -285,8 +306,15 @@ public final class Wire implements AutoCloseable {
         long now = nanoClock.getAsLong();
         int closed = 0;
         for (ConnectionWatch c : connections) {
-            if (c.phase() == ConnectionWatch.Phase.IDLE && now - c.sinceNanos() >= idleFor.toNanos()) {
-                c.closed(now);
+            long seen = c.word();
+            if (ConnectionWatch.phase(seen) != ConnectionWatch.Phase.IDLE) {
+                continue;
+            }
+            if (!ConnectionWatch.isStamped(seen)) {
+                // back from a response since the last look: idle from now on, at the earliest
+                c.stamp(seen, now);
+            } else if (ConnectionWatch.elapsed(seen, now) >= idleFor.toNanos() && c.claim(seen, now)) {
+                // claimed from exactly the idle state seen: a request that began meanwhile is left alone
                 c.closeSocket();
                 closed++;
             }
@@ -311,7 +339,10 @@ public final class Wire implements AutoCloseable {
             if (r.responseSent()) {
                 answered++;
             }
-            oldest = Math.max(oldest, now - r.startNanos());
+            long start = r.startNanos();
+            if (start != RequestWatch.UNSTAMPED) {
+                oldest = Math.max(oldest, now - start);
+            }
         }
         return all + " in flight (" + answered + " already answered), the oldest " + oldest / 1_000_000 + " ms; "
                 + open.get() + " connections open";

@@ -23,8 +23,9 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 /**
- * The request deadline and stuck-work count, driven by a fake clock; and, on a real socket, the
- * connection handed to the wire whole when Helidon reads first.
+ * The deadlines and the stuck-work count, driven by a fake clock (a deadline counts from the
+ * watchdog's first look at its phase or request); and, on a real socket, the connection handed
+ * to the wire whole when Helidon reads first.
  */
 class WireTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -46,6 +47,8 @@ class WireTest {
     void aRequestPastItsDeadlineIsReleasedOnceAndCountedStuckUntilItReturns() {
         AtomicInteger released = new AtomicInteger();
         RequestWatch r = wire.watchRequest(released::incrementAndGet, () -> false);
+        wire.scan(now.get());
+        assertThat("the watchdog's first look only stamps the request", released.get(), is(0));
         now.addAndGet(TIMEOUT.toNanos() - 1);
         wire.scan(now.get());
         assertThat("before the deadline nothing happens", released.get(), is(0));
@@ -64,6 +67,28 @@ class WireTest {
         wire.finished(r);
         assertThat("its handler returned: no longer stuck", wire.stuck(), is(0));
         assertThat("and still released once", released.get(), is(1));
+    }
+
+    @Test
+    void aRequestsDeadlineCountsFromTheWatchdogsFirstLookAtIt() {
+        AtomicInteger released = new AtomicInteger();
+        long tick = wire.tick().toNanos();
+        wire.scan(now.get());
+        // admitted half a tick after one look: the next look, half a tick later, stamps it
+        now.addAndGet(tick / 2);
+        wire.watchRequest(released::incrementAndGet, () -> false);
+        now.addAndGet(tick / 2);
+        wire.scan(now.get());
+        long stamped = now.get();
+        for (long at = stamped + tick; at < stamped + TIMEOUT.toNanos(); at += tick) {
+            now.set(at);
+            wire.scan(at);
+        }
+        assertThat("a timeout after admission, but not yet after the stamp: still running", released.get(), is(0));
+        now.set(stamped + TIMEOUT.toNanos());
+        wire.scan(now.get());
+        assertThat("ended by the look a timeout after the stamp, less than two ticks past its deadline",
+                   released.get(), is(1));
     }
 
     @Test
