@@ -282,7 +282,7 @@ public final class RotorFeature implements ServerFeature, Weighted, Consumer<Web
             // in the wire's front, outside Helidon's filter chain (which would cost every request
             // a chain of its own): the door to /observe first (probes are bounded apart, operator
             // paths refused), then admission with counting, as one filter (one step of the front)
-            parts.wire().front(parts.observeGate().publicFilter(parts.admission().filter(counting::count)), WEIGHT);
+            parts.wire().front(parts.observeGate().publicFilter(parts.admission().filter(counting)), WEIGHT);
             if (config.web().adminPort().isEmpty()) {
                 operatorPaths(routing, parts, status);
             }

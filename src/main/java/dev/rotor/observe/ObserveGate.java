@@ -70,13 +70,30 @@ public final class ObserveGate implements AutoCloseable {
      * @return the door, then {@code next}
      */
     public Filter publicFilter(Filter next) {
-        return (chain, req, res) -> {
+        return new PublicDoor(next);
+    }
+
+    /**
+     * {@link #publicFilter(Filter)}: a class of its own rather than a lambda, whose body would
+     * be a second method under the lambda's: every request passes it, and each level of calls
+     * counts against the JIT's inlining depth, which Helidon's response writing, further down
+     * the same path, then runs out of (see {@code Wire#front}).
+     */
+    private final class PublicDoor implements Filter {
+        private final Filter next;
+
+        private PublicDoor(Filter next) {
+            this.next = next;
+        }
+
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
             if (ObservePaths.contains(req.path().path())) {
                 publicDoor(() -> next.filter(chain, req, res), req, res);
             } else {
                 next.filter(chain, req, res);
             }
-        };
+        }
     }
 
     /** @return the filter for the admin port: present when a token is set */

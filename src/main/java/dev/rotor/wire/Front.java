@@ -13,6 +13,7 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.Router;
 import io.helidon.webserver.Routing;
 import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpSecurity;
 import io.helidon.webserver.http.RoutingRequest;
@@ -120,20 +121,48 @@ final class Front {
         public void route(ConnectionContext ctx, RoutingRequest req, RoutingResponse res) {
             // what Helidon's filter chain shows filters as the path; routing replaces it
             req.path(new UnroutedPath(req.prologue().uriPath()));
-            filter(0, ctx, req, res);
-        }
-
-        private void filter(int index, ConnectionContext ctx, RoutingRequest req, RoutingResponse res) {
-            if (index == filters.length) {
-                delegate.route(ctx, req, res);
-            } else if (!res.hasEntity()) {
-                filters[index].filter(() -> filter(index + 1, ctx, req, res), req, res);
-            }
+            filters[0].filter(new Pass(this, ctx, req, res), req, res);
         }
 
         @Override
         public HttpSecurity security() {
             return delegate.security();
+        }
+    }
+
+    /**
+     * One request's way through the front's filters: its chain. An object that goes on by
+     * itself rather than a lambda per filter that calls back into the routing, because every
+     * level of calls between Helidon's connection and its response writing counts against the
+     * JIT's inlining depth (15 levels): with the lambdas each filter passed cost three levels
+     * (the lambda, its body, the routing's step) where this costs one, and Helidon's header and
+     * socket writing, at the bottom of the same path, was no longer inlined (measured with
+     * {@code -XX:+LogCompilation}: "inlining too deep").
+     */
+    private static final class Pass implements FilterChain {
+        private final FrontRouting routing;
+        private final ConnectionContext ctx;
+        private final RoutingRequest req;
+        private final RoutingResponse res;
+        /** The filter that runs now. */
+        private int at;
+
+        Pass(FrontRouting routing, ConnectionContext ctx, RoutingRequest req, RoutingResponse res) {
+            this.routing = routing;
+            this.ctx = ctx;
+            this.req = req;
+            this.res = res;
+        }
+
+        @Override
+        public void proceed() {
+            Filter[] filters = routing.filters;
+            int next = ++at;
+            if (next == filters.length) {
+                routing.delegate.route(ctx, req, res);
+            } else if (!res.hasEntity()) {
+                filters[next].filter(this, req, res);
+            }
         }
     }
 
