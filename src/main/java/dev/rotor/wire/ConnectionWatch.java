@@ -168,14 +168,14 @@ public final class ConnectionWatch {
      * @return whether they are the first bytes of a request
      */
     boolean bytesArrived() {
-        long w = word();
-        if (phase(w) == Phase.IDLE) {
+        long w;
+        // a loop: the watchdog stamping the idle phase meanwhile changes the word, not the phase
+        while (phase(w = word()) == Phase.IDLE) {
             if (WORD.compareAndSet(this, w, unstamped(Phase.HEADERS))) {
                 // the previous request is answered: a refusal of this one must not carry its id
                 REQUEST_ID.setRelease(this, null);
                 return true;
             }
-            return false;
         }
         if (!started) {
             started = true;
@@ -191,9 +191,12 @@ public final class ConnectionWatch {
 
     /** The whole body is in memory: no more reads are due for this request. */
     void bodyRead() {
-        long w = word();
-        if (phase(w) == Phase.BODY) {
-            WORD.compareAndSet(this, w, unstamped(Phase.HANDLING));
+        long w;
+        // a loop, as in bytesArrived: only the watchdog's claim (CLOSED) ends the body phase otherwise
+        while (phase(w = word()) == Phase.BODY) {
+            if (WORD.compareAndSet(this, w, unstamped(Phase.HANDLING))) {
+                return;
+            }
         }
     }
 

@@ -126,6 +126,35 @@ class ConnectionWatchTest {
         assertThat(connection.phase(), is(ConnectionWatch.Phase.HEADERS));
     }
 
+    @Test
+    void aPhaseTheWatchdogStampsMeanwhileStillEndsWhenTheConnectionMovesOn() throws Exception {
+        // the watchdog stamps every unstamped phase it sees, racing the connection's own moves:
+        // a stamp changes the word but not the phase, so a move must never be lost to it
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watchdog = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                long seen = connection.word();
+                if (!ConnectionWatch.isStamped(seen)) {
+                    connection.stamp(seen, now.get());
+                }
+            }
+        });
+        try {
+            connection.bytesArrived();
+            for (int i = 0; i < 200_000; i++) {
+                connection.headersRead(true);
+                connection.bodyRead();
+                assertThat("round " + i + ": the body is read", connection.phase(), is(ConnectionWatch.Phase.HANDLING));
+                connection.responseStarted();
+                assertThat("round " + i + ": the next request's first bytes", connection.bytesArrived(), is(true));
+                assertThat(connection.phase(), is(ConnectionWatch.Phase.HEADERS));
+            }
+        } finally {
+            done.set(true);
+            watchdog.join();
+        }
+    }
+
     private void scanAt(long later) {
         wire.scan(now.addAndGet(later));
     }
