@@ -35,11 +35,18 @@ public final class ConnectionWatch {
      */
     private static final long SINCE_BITS = ~0b1111L;
     private static final int SINCE_SHIFT = 4;
+    /**
+     * A route running: no deadline of the connection's own applies (the request's does, per
+     * request), so its start is never read. Stamped from the start, so that the watchdog has
+     * nothing to stamp: its compare-and-set would only race the connection's next move.
+     */
+    private static final long HANDLING = STAMPED | Phase.HANDLING.ordinal();
 
     /**
      * {@link #word}: the phase and since when, in one long, so that a phase change is one
-     * compare-and-set and no allocation. A phase the connection's thread enters has no start:
-     * the thread never reads the clock. The watchdog stamps it with its own clock the first time
+     * compare-and-set and no allocation. A phase with a deadline (headers, body) or one a drain
+     * measures (idle) that the connection's thread enters has no start: the thread never reads
+     * the clock. The watchdog stamps it with its own clock the first time
      * it sees it ({@link #stamp}), so a deadline counts from at most one tick after the phase
      * began. {@link #request} and {@link #requestId}: written by the connection's thread with
      * release and read by the watchdog with acquire, which orders what the watchdog needs,
@@ -186,7 +193,7 @@ public final class ConnectionWatch {
 
     /** The header section is parsed; a body, when announced, is due from now. */
     void headersRead(boolean bodyFollows) {
-        move(unstamped(bodyFollows ? Phase.BODY : Phase.HANDLING));
+        move(bodyFollows ? unstamped(Phase.BODY) : HANDLING);
     }
 
     /** The whole body is in memory: no more reads are due for this request. */
@@ -194,7 +201,7 @@ public final class ConnectionWatch {
         long w;
         // a loop, as in bytesArrived: only the watchdog's claim (CLOSED) ends the body phase otherwise
         while (phase(w = word()) == Phase.BODY) {
-            if (WORD.compareAndSet(this, w, unstamped(Phase.HANDLING))) {
+            if (WORD.compareAndSet(this, w, HANDLING)) {
                 return;
             }
         }

@@ -89,6 +89,16 @@ class ConnectionWatchTest {
     }
 
     @Test
+    void aRunningRouteGivesTheWatchdogNothingToStamp() {
+        connection.bytesArrived();
+        connection.headersRead(false);
+        long running = connection.word();
+        scanAt(1);
+        assertThat("no deadline of the connection's while a route runs: the watchdog leaves the word alone",
+                   connection.word(), is(running));
+    }
+
+    @Test
     void aClaimLosesToAPhaseChangeBetweenTheLookAndTheClaim() {
         connection.bytesArrived();
         connection.headersRead(true);
